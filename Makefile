@@ -1,0 +1,63 @@
+# Two commands do everything: `make book` and `make test`. Both create .venv on first use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
+PORT ?= 8000
+
+.PHONY: book test lint unit nbval build-strict browser serve lab bench strip outputs clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scalelab needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+book: $(STAMP)  ## Build the static site, executing every notebook.
+	$(BUILD)
+	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+test: lint unit nbval build-strict browser  ## Everything CI checks.
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+unit: $(STAMP)
+	$(BIN)/pytest tests -m "not browser" -n 2
+
+nbval: $(STAMP)
+	$(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
+		-p no:cacheprovider chapters/
+
+build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a failure.
+	rm -rf _build
+	$(BUILD) 2>&1 | tee _build.log
+	@! grep -E ": (WARNING|ERROR|CRITICAL):|build finished with problems" _build.log \
+		|| (echo "the build printed warnings" && exit 1)
+	@rm -f _build.log
+
+browser: $(STAMP)
+	$(BIN)/pytest tests -m browser
+
+serve:  ## Serve the built site on http://127.0.0.1:$(PORT)
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lab: $(STAMP)  ## JupyterLab in the project's environment.
+	$(BIN)/jupyter lab chapters
+
+bench: $(STAMP)  ## Speed and accuracy benchmarks (not part of make test).
+	$(BIN)/python benchmarks/engine.py
+
+strip: $(STAMP)  ## Remove outputs from notebooks (keeps cells tagged keep_output).
+	$(BIN)/nbstripout --keep-id chapters/*.ipynb
+
+outputs: $(STAMP)  ## Re-run notebooks, store the outputs of keep_output cells, strip the rest.
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace chapters/*.ipynb
+	$(BIN)/nbstripout --keep-id chapters/*.ipynb
+
+clean:
+	rm -rf _build .venv .pytest_cache .hypothesis

@@ -1,0 +1,397 @@
+"""The general discrete-event engine, on SimPy.
+
+Every topology is built from :class:`_Node` (a pool of identical slots with one FCFS
+queue) and a per-request generator that walks the request through the nodes. Each node
+records when requests entered, started and left, so queue lengths, utilization and the
+per-hop breakdown are computed afterwards from exact event times.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Generator
+
+import numpy as np
+import simpy
+
+from ._streams import UNIFORM, Draws, stream
+from .distributions import Exponential
+from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, TIMED_OUT, _NodeLog
+from .topology import Chain, Database, LoadBalancer, RequestResponse, Station
+from .workload import ClosedLoop, Poisson
+
+Process = Generator[simpy.Event, object, int]
+
+
+class _Node:
+    """``capacity`` identical slots (servers, workers, connections) with one FCFS queue."""
+
+    __slots__ = (
+        "capacity",
+        "dropped",
+        "ended",
+        "entered",
+        "env",
+        "limit",
+        "name",
+        "res",
+        "started",
+        "visits",
+    )
+
+    def __init__(self, env: simpy.Environment, name: str, capacity: int,
+                 queue_limit: int | None = None) -> None:
+        self.env = env
+        self.name = name
+        self.capacity = capacity
+        self.limit = queue_limit
+        self.res = simpy.Resource(env, capacity)
+        self.entered: list[float] = []
+        self.started: list[float] = []
+        self.ended: list[float] = []
+        self.visits: list[tuple[int, float, float, float]] = []
+        self.dropped = 0
+
+    def load(self) -> int:
+        """Requests in progress or waiting."""
+        return self.res.count + len(self.res.queue)
+
+    def visit(self, rid: int, hold: float, then: Process | None = None) -> Process:
+        """Wait for a slot, hold it ``hold`` seconds, then run ``then`` while still holding it.
+
+        Returns the request's status: ``DROPPED`` if the queue was full, else the status
+        ``then`` returned (``COMPLETED`` when there is nothing downstream).
+        """
+        env = self.env
+        res = self.res
+        if self.limit is not None and len(res.queue) >= self.limit:
+            self.dropped += 1
+            return DROPPED
+        enter = env.now
+        self.entered.append(enter)
+        req = res.request()
+        yield req
+        start = env.now
+        self.started.append(start)
+        if hold:
+            yield env.timeout(hold)
+        status = COMPLETED
+        if then is not None:
+            status = yield from then
+        res.release(req)
+        end = env.now
+        self.ended.append(end)
+        self.visits.append((rid, enter, start, end))
+        return status
+
+    def log(self) -> _NodeLog:
+        """Freeze the recorded timeline into arrays."""
+        v = np.array(self.visits, dtype=float).reshape(-1, 4)
+        return _NodeLog(
+            name=self.name,
+            capacity=self.capacity,
+            entered=np.asarray(self.entered),
+            started=np.asarray(self.started),
+            ended=np.asarray(self.ended),
+            visit_rid=v[:, 0].astype(np.int64),
+            visit_enter=v[:, 1],
+            visit_start=v[:, 2],
+            visit_end=v[:, 3],
+            dropped=self.dropped,
+        )
+
+
+class _Balancer:
+    """Chooses one of ``nodes`` for each request according to a policy."""
+
+    def __init__(self, lb: LoadBalancer, nodes: list[_Node], rng: np.random.Generator) -> None:
+        self.nodes = nodes
+        self.next = 0
+        self.random = Draws(UNIFORM, rng)
+        self.calls = 0
+        self.pick: Callable[[], _Node] = getattr(self, "_" + lb.policy)
+
+    def _u(self) -> float:
+        self.calls += 1
+        return self.random[self.calls]
+
+    def _round_robin(self) -> _Node:
+        self.next = (self.next + 1) % len(self.nodes)
+        return self.nodes[self.next]
+
+    def _random(self) -> _Node:
+        return self.nodes[int(self._u() * len(self.nodes))]
+
+    def _least_connections(self) -> _Node:
+        return min(self.nodes, key=_Node.load)
+
+    def _power_of_two(self) -> _Node:
+        a, b = self._random(), self._random()
+        return a if a.load() <= b.load() else b
+
+
+class _Run:
+    """Per-request bookkeeping shared by every topology."""
+
+    def __init__(self, seed: int, duration: float) -> None:
+        self.env = simpy.Environment()
+        self.seed = seed
+        self.duration = duration
+        self.arrival: list[float] = []
+        self.finish: list[float] = []
+        self.status: list[int] = []
+        self.nodes: list[_Node] = []
+        self.counters: dict[str, float] = {}
+        self.finalizers: list[Callable[[], None]] = []
+
+    def node(self, name: str, capacity: int, queue_limit: int | None = None) -> _Node:
+        node = _Node(self.env, name, capacity, queue_limit)
+        self.nodes.append(node)
+        return node
+
+    def new_request(self) -> int:
+        rid = len(self.arrival)
+        self.arrival.append(self.env.now)
+        self.finish.append(math.inf)
+        self.status.append(IN_FLIGHT)
+        return rid
+
+    def done(self, rid: int, status: int) -> None:
+        """Record the outcome unless the client already gave up on the request."""
+        if self.status[rid] == IN_FLIGHT:
+            self.status[rid] = status
+            self.finish[rid] = self.env.now
+
+    def stream(self, name: str) -> np.random.Generator:
+        return stream(self.seed, name)
+
+
+def _with_timeout(run: _Run, handle: Callable[[int], Process], timeout: float | None
+                  ) -> Callable[[int], Process]:
+    """Wrap ``handle`` so the client gives up after ``timeout`` seconds (servers carry on)."""
+    if timeout is None:
+        return handle
+    env = run.env
+
+    def client(rid: int) -> Process:
+        proc = env.process(handle(rid))
+        yield proc | env.timeout(timeout)
+        if not proc.triggered:
+            run.done(rid, TIMED_OUT)
+        return TIMED_OUT
+
+    return client
+
+
+def _drive_open(run: _Run, times: np.ndarray, client: Callable[[int], Process]) -> Process:
+    env = run.env
+    process = env.process
+    new_request = run.new_request
+    previous = 0.0
+    for t in times.tolist():
+        yield env.timeout(t - previous)
+        previous = t
+        process(client(new_request()))
+    return COMPLETED
+
+
+def _drive_closed(run: _Run, think: Draws, order: itertools.count,
+                  client: Callable[[int], Process]) -> Process:
+    env = run.env
+    while True:
+        yield env.timeout(think[next(order)])
+        yield from client(run.new_request())
+
+
+def _station(run: _Run, system: Station, n: int) -> Callable[[int], Process]:
+    node = run.node(system.name, system.servers, system.queue_limit)
+    service = Draws(system.service, run.stream(f"{system.name}.service"), n)
+    done = run.done
+
+    def handle(rid: int) -> Process:
+        status = yield from node.visit(rid, service[rid])
+        done(rid, status)
+        return status
+
+    return handle
+
+
+def _chain(run: _Run, system: Chain, n: int) -> Callable[[int], Process]:
+    env = run.env
+    net = system.network
+    hops = []
+    for s in system.services:
+        nodes = [run.node(f"{s.name}[{i}]", s.workers) for i in range(s.servers)]
+        hops.append((s, _Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
+                     Draws(s.service, run.stream(f"{s.name}.service"), n),
+                     Draws(UNIFORM, run.stream(f"{s.name}.availability"), n)))
+    failures = {s.name: 0 for s in system.services}
+
+    def hop(i: int, rid: int) -> Process:
+        spec, balancer, service, fate = hops[i]
+        if net:
+            yield env.timeout(net)
+        if fate[rid] >= spec.availability:
+            failures[spec.name] += 1
+            return FAILED
+        downstream = hop(i + 1, rid) if i + 1 < len(hops) else None
+        status = yield from balancer.pick().visit(rid, service[rid], downstream)
+        if net:
+            yield env.timeout(net)
+        return status
+
+    def handle(rid: int) -> Process:
+        status = yield from hop(0, rid)
+        run.done(rid, status)
+        return status
+
+    run.finalizers.append(lambda: run.counters.update(
+        {f"{name}.failures": float(v) for name, v in failures.items()}))
+    return handle
+
+
+def _shard_of(key: int, shards: int) -> int:
+    return ((key * 2654435761) & 0xFFFFFFFF) % shards
+
+
+class _ShardGroup:
+    """One shard: a primary, its read replicas, a connection pool, and write visibility."""
+
+    def __init__(self, run: _Run, db: Database, label: str) -> None:
+        self.primary = run.node(label, db.concurrency)
+        self.replicas = [run.node(f"{label}.replica[{j}]", db.concurrency)
+                         for j in range(db.read_replicas)]
+        self.pool = run.node(f"{label}.pool", db.pool) if db.pool is not None else None
+        self.visible_at: dict[int, float] = {}
+        self.next_replica = 0
+
+
+def _request_response(run: _Run, system: RequestResponse, workload: Poisson | ClosedLoop,
+                      n: int) -> Callable[[int], Process]:
+    env = run.env
+    net = system.network
+    app = system.app
+    nodes = [run.node(f"app[{i}]", app.workers, app.queue_limit) for i in range(app.servers)]
+    balancer = _Balancer(system.lb, nodes, run.stream("lb"))
+    app_service = Draws(app.service, run.stream("app.service"), n)
+    reads = Draws(UNIFORM, run.stream("read_or_write"), n)
+    read_fraction = workload.read_fraction
+    keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys is not None else None
+    stats = {"cache.hits": 0, "cache.misses": 0, "db.reads": 0, "db.writes": 0,
+             "db.stale_reads": 0}
+
+    db = system.db
+    groups: list[_ShardGroup] = []
+    if db is not None:
+        groups = [_ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
+                  for i in range(db.shards)]
+        db_service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
+        lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
+
+    cache = system.cache
+    lru: OrderedDict[int, None] = OrderedDict()
+    cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
+
+    def query(rid: int, key: int | None, is_read: bool, group: _ShardGroup) -> Process:
+        if is_read and group.replicas:
+            group.next_replica = (group.next_replica + 1) % len(group.replicas)
+            node = group.replicas[group.next_replica]
+        else:
+            node = group.primary
+        status = yield from node.visit(rid, db_service[rid])
+        if key is not None:
+            if not is_read:
+                group.visible_at[key] = env.now + lag[rid]
+            elif node is not group.primary and group.visible_at.get(key, 0.0) > env.now:
+                stats["db.stale_reads"] += 1
+        return status
+
+    def database(rid: int, key: int | None, is_read: bool) -> Process:
+        stats["db.reads" if is_read else "db.writes"] += 1
+        group = groups[_shard_of(rid if key is None else key, len(groups))]
+        if net:
+            yield env.timeout(net)
+        work = query(rid, key, is_read, group)
+        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
+        if net:
+            yield env.timeout(net)
+        return status
+
+    def backend(rid: int) -> Process:
+        is_read = reads[rid] < read_fraction
+        key = keys[rid] if keys is not None else None
+        if cache is not None:
+            if is_read:
+                if cache.latency:
+                    yield env.timeout(cache.latency)
+                if cache.hit_ratio is not None:
+                    hit = cache_u[rid] < cache.hit_ratio
+                else:
+                    hit = key in lru
+                    if hit:
+                        lru.move_to_end(key)
+                if hit:
+                    stats["cache.hits"] += 1
+                    return COMPLETED
+                stats["cache.misses"] += 1
+            elif key is not None:
+                lru.pop(key, None)
+        status = yield from database(rid, key, is_read)
+        if cache is not None and cache.size is not None and is_read and key is not None:
+            lru[key] = None
+            if len(lru) > cache.size:
+                lru.popitem(last=False)
+        return status
+
+    def handle(rid: int) -> Process:
+        if net:
+            yield env.timeout(net)
+        downstream = backend(rid) if db is not None else None
+        status = yield from balancer.pick().visit(rid, app_service[rid], downstream)
+        if net and status != DROPPED:
+            yield env.timeout(net)
+        run.done(rid, status)
+        return status
+
+    def finish() -> None:
+        run.counters.update({k: float(v) for k, v in stats.items()})
+        lookups = stats["cache.hits"] + stats["cache.misses"]
+        if cache is not None:
+            run.counters["cache.hit_ratio"] = stats["cache.hits"] / lookups if lookups else 0.0
+
+    run.finalizers.append(finish)
+    return handle
+
+
+def run_simpy(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
+              duration: float, seed: int) -> tuple[_Run, list[_NodeLog]]:
+    """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy."""
+    run = _Run(seed, duration)
+    if isinstance(workload, Poisson):
+        times = workload.arrival_times(run.stream("arrivals"), duration)
+        n = max(len(times), 1)
+    else:
+        n = 1024
+    if isinstance(system, Station):
+        handle = _station(run, system, n)
+        timeout = None
+    elif isinstance(system, Chain):
+        handle = _chain(run, system, n)
+        timeout = system.timeout
+    else:
+        handle = _request_response(run, system, workload, n)
+        timeout = system.timeout
+    client = _with_timeout(run, handle, timeout)
+    if isinstance(workload, Poisson):
+        run.env.process(_drive_open(run, times, client))
+    else:
+        think = Draws(workload.think_time, run.stream("think"), n)
+        order = itertools.count()
+        for _ in range(workload.clients):
+            run.env.process(_drive_closed(run, think, order, client))
+    run.env.run(until=duration)
+    for fin in run.finalizers:
+        fin()
+    return run, [node.log() for node in run.nodes]

@@ -1,0 +1,175 @@
+"""Entry points: :func:`simulate` one seeded run, :func:`replicate` several."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._streams import stream
+from ._validate import check_choice, check_instance, check_int, check_positive, check_real
+from .engine import run_simpy
+from .fastpath import run_fast
+from .results import SimulationResult, _build_result
+from .topology import Chain, RequestResponse, Station
+from .workload import ClosedLoop, Poisson
+
+__all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies"]
+
+ENGINES = ("auto", "simpy", "fast")
+"""``"auto"`` uses the exact fast path where it applies, otherwise SimPy."""
+
+_SYSTEMS = (Station, Chain, RequestResponse)
+_MAX_REQUESTS = 20_000_000
+
+
+def fast_path_applies(system: object, workload: object) -> bool:
+    """True when the exact recursion can replace the event simulation: a single
+    :class:`Station` with an unbounded FCFS queue fed by open :class:`Poisson` arrivals."""
+    return (isinstance(system, Station) and system.queue_limit is None
+            and isinstance(workload, Poisson))
+
+
+def _check(system: object, workload: object, duration: float, seed: int,
+           warmup: float | None, engine: str) -> tuple[float, float]:
+    check_instance("system", system, _SYSTEMS, "a Station, Chain or RequestResponse")
+    check_instance("workload", workload, (Poisson, ClosedLoop), "a Poisson or ClosedLoop workload")
+    duration = check_positive("duration", duration)
+    check_int("seed", seed, low=0)
+    warmup = 0.1 * duration if warmup is None else check_real(
+        "warmup", warmup, low=0.0, high=duration, high_open=True)
+    check_choice("engine", engine, ENGINES)
+    if engine == "fast" and not fast_path_applies(system, workload):
+        raise ValueError("engine='fast' needs a Station without queue_limit and a Poisson "
+                         "workload; use engine='auto' or 'simpy'")
+    expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
+    if expected > _MAX_REQUESTS:
+        raise ValueError(f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
+                         f"~{expected:.3g} requests; at most {_MAX_REQUESTS:.0e} per run "
+                         "(simulate one unit at its share of the load instead)")
+    needs_keys = isinstance(system, RequestResponse) and system.cache is not None \
+        and system.cache.size is not None
+    if needs_keys and workload.keys is None:
+        raise ValueError("an LRU Cache(size=...) needs a workload with keys=Uniform(...) "
+                         "or keys=Zipf(...)")
+    return duration, warmup
+
+
+def simulate(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
+             duration: float, seed: int, warmup: float | None = None,
+             engine: str = "auto") -> SimulationResult:
+    """Run ``system`` under ``workload`` for ``duration`` seconds.
+
+    Parameters
+    ----------
+    system : Station or Chain or RequestResponse
+        What to simulate.
+    workload : Poisson or ClosedLoop
+        Who sends requests.
+    duration : float
+        Simulated seconds (> 0). Requests still in progress at the end count as in flight.
+    seed : int
+        Seed (>= 0); the same seed gives the same result in any process.
+    warmup : float, optional
+        Initial seconds excluded from statistics, in [0, duration). Default 10% of
+        ``duration``.
+    engine : str
+        One of ``ENGINES``.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    duration, warmup = _check(system, workload, duration, seed, warmup, engine)
+    if engine != "simpy" and fast_path_applies(system, workload):
+        arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
+        finish, status, log = run_fast(system, arrival, seed, duration)
+        return _build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
+                             arrival=arrival, finish=finish, status=status, logs=[log],
+                             counters={})
+    run, logs = run_simpy(system, workload, duration, seed)
+    return _build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
+                         arrival=np.asarray(run.arrival, dtype=float),
+                         finish=np.asarray(run.finish, dtype=float),
+                         status=np.asarray(run.status, dtype=np.int8),
+                         logs=logs, counters=dict(run.counters))
+
+
+# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over independent replications with its 95% confidence interval.
+
+    Attributes
+    ----------
+    mean : float
+        Average over replications.
+    half_width : float
+        Half-width of the 95% Student-t interval (0 for one replication).
+    values : tuple of float
+        The per-replication values.
+    """
+
+    mean: float
+    half_width: float
+    values: tuple[float, ...]
+
+    @property
+    def low(self) -> float:
+        """Lower end of the interval."""
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        """Upper end of the interval."""
+        return self.mean + self.half_width
+
+    @classmethod
+    def of(cls, values: list[float]) -> Estimate:
+        """Estimate from per-replication values."""
+        arr = np.asarray(values, dtype=float)
+        if arr.size < 2:
+            return cls(float(arr.mean()), 0.0, tuple(arr.tolist()))
+        t = _T975[arr.size - 2] if arr.size - 1 <= len(_T975) else 1.96
+        half = t * float(arr.std(ddof=1)) / math.sqrt(arr.size)
+        return cls(float(arr.mean()), half, tuple(arr.tolist()))
+
+
+def replicate(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
+              duration: float, seed: int, replications: int = 10,
+              warmup: float | None = None, engine: str = "auto") -> dict[str, Estimate]:
+    """Run independent replications and estimate each summary figure with a 95% CI.
+
+    Replication ``i`` uses seed ``seed * 1000 + i``; figures that are ``None`` in some
+    replication (no completed request) are left out.
+
+    Parameters
+    ----------
+    system, workload, duration, warmup, engine
+        As for :func:`simulate`.
+    seed : int
+        Base seed (>= 0).
+    replications : int
+        Number of runs, 1 to 1000.
+
+    Returns
+    -------
+    dict of str to Estimate
+        One entry per numeric field of :meth:`SimulationResult.summary`.
+    """
+    check_int("replications", replications, low=1, high=1000)
+    check_int("seed", seed, low=0)
+    runs = [simulate(system, workload, duration, seed * 1000 + i, warmup, engine).summary()
+            for i in range(replications)]
+    out = {}
+    for name in runs[0]:
+        values = [r[name] for r in runs]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            out[name] = Estimate.of([float(v) for v in values])
+    return out

@@ -1,0 +1,233 @@
+"""Queueing formulas the simulator is validated against.
+
+All rates are per second and all times are seconds. Each model returns a
+:class:`QueueMetrics`. Where no steady state exists (utilization >= 1) the functions
+raise :class:`ValueError` explaining why, rather than returning an infinite or NaN mean.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ._validate import check_int, check_non_negative, check_positive, check_real
+
+__all__ = [
+    "QueueMetrics",
+    "littles_law",
+    "erlang_c",
+    "mm1",
+    "mmc",
+    "md1",
+    "mg1",
+    "mm1_response_quantile",
+    "mmc_wait_quantile",
+]
+
+
+@dataclass(frozen=True)
+class QueueMetrics:
+    """Steady-state figures of a queueing model.
+
+    Attributes
+    ----------
+    utilization : float
+        Fraction of time each server is busy, ``arrival_rate / (servers * service_rate)``.
+    prob_wait : float
+        Probability an arrival has to queue.
+    mean_wait : float
+        Mean time in the queue before service, seconds.
+    mean_response : float
+        Mean time in the system (wait + service), seconds.
+    mean_queue_length : float
+        Mean number waiting (Little's law on ``mean_wait``).
+    mean_in_system : float
+        Mean number in the system (Little's law on ``mean_response``).
+    """
+
+    utilization: float
+    prob_wait: float
+    mean_wait: float
+    mean_response: float
+    mean_queue_length: float
+    mean_in_system: float
+
+
+def littles_law(arrival_rate: float, mean_time: float) -> float:
+    """Mean number in a stable system, ``L = lambda * W`` (Little, 1961).
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Long-run arrival (= departure) rate, per second (>= 0).
+    mean_time : float
+        Mean time an item spends in the system, seconds (>= 0).
+
+    Returns
+    -------
+    float
+        Mean number of items in the system.
+    """
+    return check_non_negative("arrival_rate", arrival_rate) * check_non_negative(
+        "mean_time", mean_time
+    )
+
+
+def _utilization(arrival_rate: float, service_rate: float, servers: int) -> float:
+    lam = check_positive("arrival_rate", arrival_rate)
+    mu = check_positive("service_rate", service_rate)
+    rho = lam / (servers * mu)
+    if rho >= 1:
+        raise ValueError(
+            f"no steady state: utilization arrival_rate/(servers*service_rate) = "
+            f"{lam:g}/({servers}*{mu:g}) = {rho:.3g} >= 1, so the queue grows without bound; "
+            "utilization must be < 1"
+        )
+    return rho
+
+
+def _metrics(lam: float, rho: float, prob_wait: float, wait: float, service: float) -> QueueMetrics:
+    return QueueMetrics(
+        utilization=rho,
+        prob_wait=prob_wait,
+        mean_wait=wait,
+        mean_response=wait + service,
+        mean_queue_length=lam * wait,
+        mean_in_system=lam * (wait + service),
+    )
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Probability that an arrival waits in an M/M/c queue (Erlang C).
+
+    Parameters
+    ----------
+    servers : int
+        Number of servers c (>= 1).
+    offered_load : float
+        ``arrival_rate / service_rate`` in erlangs, in (0, servers).
+
+    Returns
+    -------
+    float
+        Probability of waiting, in [0, 1).
+    """
+    c = check_int("servers", servers, low=1)
+    a = check_real("offered_load", offered_load, low=0.0, high=float(c), low_open=True,
+                   high_open=True)
+    erlang_b = 1.0
+    for k in range(1, c + 1):  # stable recursion for Erlang B
+        erlang_b = a * erlang_b / (k + a * erlang_b)
+    return c * erlang_b / (c - a * (1 - erlang_b))
+
+
+def mm1(arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """M/M/1: Poisson arrivals, exponential service, one server.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Arrivals per second (> 0).
+    service_rate : float
+        Completions per second of a busy server (> arrival_rate).
+    """
+    rho = _utilization(arrival_rate, service_rate, 1)
+    wait = rho / (service_rate - arrival_rate)
+    return _metrics(arrival_rate, rho, rho, wait, 1 / service_rate)
+
+
+def mmc(arrival_rate: float, service_rate: float, servers: int) -> QueueMetrics:
+    """M/M/c: Poisson arrivals, exponential service, c servers sharing one FCFS queue.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Arrivals per second (> 0).
+    service_rate : float
+        Completions per second of one busy server (> 0).
+    servers : int
+        Number of servers c (>= 1); utilization ``arrival_rate / (c * service_rate)`` < 1.
+    """
+    c = check_int("servers", servers, low=1)
+    rho = _utilization(arrival_rate, service_rate, c)
+    p_wait = erlang_c(c, arrival_rate / service_rate)
+    wait = p_wait / (c * service_rate - arrival_rate)
+    return _metrics(arrival_rate, rho, p_wait, wait, 1 / service_rate)
+
+
+def mg1(arrival_rate: float, mean_service: float, scv: float) -> QueueMetrics:
+    """M/G/1 by the Pollaczek-Khinchine formula, ``Wq = rho * S * (1 + scv) / (2 (1 - rho))``.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Arrivals per second (> 0).
+    mean_service : float
+        Mean service time S, seconds (> 0, with ``arrival_rate * S < 1``).
+    scv : float
+        Squared coefficient of variation of the service time (>= 0); 0 is deterministic,
+        1 exponential.
+    """
+    s = check_positive("mean_service", mean_service)
+    scv = check_non_negative("scv", scv)
+    rho = _utilization(arrival_rate, 1 / s, 1)
+    wait = rho * s * (1 + scv) / (2 * (1 - rho))
+    return _metrics(arrival_rate, rho, rho, wait, s)
+
+
+def md1(arrival_rate: float, service_rate: float) -> QueueMetrics:
+    """M/D/1: Poisson arrivals, constant service time ``1 / service_rate``; half the M/M/1 wait.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Arrivals per second (> 0).
+    service_rate : float
+        Completions per second (> arrival_rate).
+    """
+    check_positive("service_rate", service_rate)
+    return mg1(arrival_rate, 1 / service_rate, 0.0)
+
+
+def mm1_response_quantile(arrival_rate: float, service_rate: float, q: float) -> float:
+    """The q-quantile of M/M/1 response time, which is exponential with rate ``mu - lambda``.
+
+    Parameters
+    ----------
+    arrival_rate, service_rate : float
+        Per second, with ``arrival_rate < service_rate``.
+    q : float
+        Quantile in [0, 1), e.g. 0.99 for p99.
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    _utilization(arrival_rate, service_rate, 1)
+    q = check_real("q", q, low=0.0, high=1.0, high_open=True)
+    return -math.log1p(-q) / (service_rate - arrival_rate)
+
+
+def mmc_wait_quantile(arrival_rate: float, service_rate: float, servers: int, q: float) -> float:
+    """The q-quantile of the M/M/c queueing delay: ``P(Wq > t) = C exp(-(c mu - lambda) t)``.
+
+    Parameters
+    ----------
+    arrival_rate, service_rate : float
+        Per second.
+    servers : int
+        Number of servers (>= 1).
+    q : float
+        Quantile in [0, 1).
+
+    Returns
+    -------
+    float
+        Seconds (0 when at least a fraction q of arrivals do not wait).
+    """
+    m = mmc(arrival_rate, service_rate, servers)
+    q = check_real("q", q, low=0.0, high=1.0, high_open=True)
+    if q <= 1 - m.prob_wait:
+        return 0.0
+    return math.log(m.prob_wait / (1 - q)) / (servers * service_rate - arrival_rate)

@@ -1,0 +1,312 @@
+"""What a reader declares: the parts of a system and how they are wired.
+
+Every class here is a frozen dataclass validated on construction. Times are seconds,
+rates are requests (queries) per second. :func:`scalelab.simulate` runs any of the
+systems: :class:`Station`, :class:`Chain` or :class:`RequestResponse`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._validate import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_non_negative,
+    check_positive,
+    check_probability,
+)
+from .distributions import DISTRIBUTIONS, Distribution, Exponential
+
+__all__ = [
+    "LB_POLICIES",
+    "Station",
+    "LoadBalancer",
+    "AppTier",
+    "Service",
+    "Chain",
+    "Database",
+    "Cache",
+    "RequestResponse",
+]
+
+LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
+"""Load-balancing policies understood by :class:`LoadBalancer`."""
+
+
+def _check_distribution(name: str, value: object) -> None:
+    check_instance(name, value, DISTRIBUTIONS,
+                   "a Deterministic, Exponential, LogNormal or Bimodal distribution")
+
+
+def _check_optional_limit(name: str, value: int | None) -> None:
+    if value is not None:
+        check_int(name, value, low=0)
+
+
+@dataclass(frozen=True)
+class Station:
+    """One queue in front of ``servers`` identical servers (an M/G/c station when arrivals
+    are Poisson). The textbook system of chapter 2.
+
+    Parameters
+    ----------
+    servers : int
+        Number of servers sharing the queue (>= 1).
+    service : Distribution
+        Service time per request, seconds.
+    queue_limit : int, optional
+        Most requests that may wait; an arrival finding it full is dropped. None: unbounded.
+    name : str
+        Label used in results, e.g. ``result.timeseries("server.queue_length")``.
+    """
+
+    servers: int = 1
+    service: Distribution = Exponential(1.0)
+    queue_limit: int | None = None
+    name: str = "server"
+
+    def __post_init__(self) -> None:
+        check_int("servers", self.servers, low=1)
+        _check_distribution("service", self.service)
+        _check_optional_limit("queue_limit", self.queue_limit)
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """Spreads requests over the servers of a tier.
+
+    Parameters
+    ----------
+    policy : str
+        One of ``LB_POLICIES``: ``"round_robin"``, ``"random"``, ``"least_connections"``
+        (fewest requests in progress or waiting), ``"power_of_two"`` (two random servers,
+        the less loaded wins).
+    """
+
+    policy: str = "round_robin"
+
+    def __post_init__(self) -> None:
+        check_choice("policy", self.policy, LB_POLICIES)
+
+
+@dataclass(frozen=True)
+class AppTier:
+    """``servers`` application servers, each with a pool of ``workers`` threads.
+
+    A worker is held for the whole request, including the time spent waiting on the
+    cache and database (thread-per-request, synchronous I/O).
+
+    Parameters
+    ----------
+    servers : int
+        Number of servers behind the load balancer (>= 1).
+    workers : int
+        Worker threads per server (>= 1).
+    service : Distribution
+        CPU time of the application's own work per request, seconds.
+    queue_limit : int, optional
+        Accept-queue length per server; arrivals beyond it are dropped. None: unbounded.
+    """
+
+    servers: int = 1
+    workers: int = 8
+    service: Distribution = Exponential(0.005)
+    queue_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        check_int("servers", self.servers, low=1)
+        check_int("workers", self.workers, low=1)
+        _check_distribution("service", self.service)
+        _check_optional_limit("queue_limit", self.queue_limit)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service in a synchronous call chain: ``servers`` x ``workers``, own work
+    ``service``; a worker stays busy while it waits for the next service in the chain.
+
+    Parameters
+    ----------
+    name : str
+        Label used in results.
+    servers, workers : int
+        Servers (>= 1) and worker threads per server (>= 1).
+    service : Distribution
+        Own work per request, seconds.
+    availability : float
+        Probability a call to this service succeeds, in [0, 1]; a failure ends the request.
+    """
+
+    name: str
+    servers: int = 1
+    workers: int = 8
+    service: Distribution = Exponential(0.01)
+    availability: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_int("servers", self.servers, low=1)
+        check_int("workers", self.workers, low=1)
+        _check_distribution("service", self.service)
+        check_probability("availability", self.availability)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A synchronous call chain A -> B -> C: each hop waits for the next before replying.
+
+    Parameters
+    ----------
+    services : tuple of Service
+        The hops, caller first (at least one, names unique).
+    network : float
+        One-way network delay per hop, seconds (>= 0).
+    lb : LoadBalancer
+        Policy used in front of every service.
+    timeout : float, optional
+        Client timeout, seconds (> 0); the client gives up, the servers keep working.
+    """
+
+    services: tuple[Service, ...]
+    network: float = 0.0005
+    lb: LoadBalancer = LoadBalancer()
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "services", tuple(self.services))
+        if not self.services:
+            raise ValueError("services=() is empty; a Chain needs at least one Service")
+        for i, s in enumerate(self.services):
+            check_instance(f"services[{i}]", s, Service, "a Service")
+        names = [s.name for s in self.services]
+        if len(set(names)) != len(names):
+            raise ValueError(f"services have duplicate names {names}; names must be unique")
+        check_non_negative("network", self.network)
+        check_instance("lb", self.lb, LoadBalancer, "a LoadBalancer")
+        if self.timeout is not None:
+            check_positive("timeout", self.timeout)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database (optionally sharded, optionally with read replicas) behind a
+    connection pool.
+
+    Each node executes ``concurrency`` queries at once; a query's time is exponential with
+    mean ``concurrency / capacity_qps``, so one node completes at most ``capacity_qps``
+    queries per second when saturated.
+
+    Parameters
+    ----------
+    capacity_qps : float
+        Saturation throughput of one node, queries per second (> 0). An assumption: a
+        single relational node serves roughly 1,000-50,000 simple queries/s depending on
+        query shape and hardware.
+    concurrency : int
+        Queries one node executes in parallel (>= 1), e.g. its cores.
+    pool : int, optional
+        Connections the application tier may hold per shard (>= 1); a request waits for a
+        free connection and the wait counts in its latency. None: no pool limit.
+    read_replicas : int
+        Replicas per shard (>= 0) serving reads; writes go to the primary.
+    replication_lag : Distribution
+        Delay before a write on the primary is visible on the replicas, seconds.
+    shards : int
+        Number of shards (>= 1); a key lives on shard ``hash(key) % shards``.
+    """
+
+    capacity_qps: float = 1000.0
+    concurrency: int = 4
+    pool: int | None = None
+    read_replicas: int = 0
+    replication_lag: Distribution = Exponential(0.05)
+    shards: int = 1
+
+    def __post_init__(self) -> None:
+        check_positive("capacity_qps", self.capacity_qps)
+        check_int("concurrency", self.concurrency, low=1)
+        if self.pool is not None:
+            check_int("pool", self.pool, low=1)
+        check_int("read_replicas", self.read_replicas, low=0)
+        _check_distribution("replication_lag", self.replication_lag)
+        check_int("shards", self.shards, low=1)
+
+    @property
+    def mean_query_time(self) -> float:
+        """Mean time of one query on a node, seconds."""
+        return self.concurrency / self.capacity_qps
+
+
+@dataclass(frozen=True)
+class Cache:
+    """A look-aside cache in front of the database.
+
+    Give either ``hit_ratio`` (each read hits with that probability) or ``size`` (an LRU
+    holding that many keys, filled by misses, so the hit ratio follows the key skew).
+
+    Parameters
+    ----------
+    hit_ratio : float, optional
+        Fixed probability a read hits, in [0, 1].
+    size : int, optional
+        LRU capacity in keys (>= 1); needs a workload with ``keys``.
+    latency : float
+        Time of a cache lookup, seconds (>= 0).
+    """
+
+    hit_ratio: float | None = None
+    size: int | None = None
+    latency: float = 0.0005
+
+    def __post_init__(self) -> None:
+        if (self.hit_ratio is None) == (self.size is None):
+            raise ValueError(
+                f"hit_ratio={self.hit_ratio!r}, size={self.size!r}: give exactly one of them"
+            )
+        if self.hit_ratio is not None:
+            check_probability("hit_ratio", self.hit_ratio)
+        if self.size is not None:
+            check_int("size", self.size, low=1)
+        check_non_negative("latency", self.latency)
+
+
+@dataclass(frozen=True)
+class RequestResponse:
+    """Client -> load balancer -> app tier -> (cache) -> database, all synchronous.
+
+    Parameters
+    ----------
+    app : AppTier
+        The application servers.
+    db : Database, optional
+        The database every cache miss and every write reaches. None: app only.
+    cache : Cache, optional
+        Look-aside cache for reads.
+    lb : LoadBalancer
+        Policy spreading requests over the app servers.
+    network : float
+        One-way network delay per hop, seconds (>= 0).
+    timeout : float, optional
+        Client timeout, seconds (> 0). The client gives up; the servers keep working.
+    """
+
+    app: AppTier = AppTier()
+    db: Database | None = None
+    cache: Cache | None = None
+    lb: LoadBalancer = LoadBalancer()
+    network: float = 0.0005
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        check_instance("app", self.app, AppTier, "an AppTier")
+        if self.db is not None:
+            check_instance("db", self.db, Database, "a Database")
+        if self.cache is not None:
+            check_instance("cache", self.cache, Cache, "a Cache")
+            if self.db is None:
+                raise ValueError("cache is set but db=None; a cache needs a database behind it")
+        check_instance("lb", self.lb, LoadBalancer, "a LoadBalancer")
+        check_non_negative("network", self.network)
+        if self.timeout is not None:
+            check_positive("timeout", self.timeout)
