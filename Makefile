@@ -24,7 +24,7 @@ book: $(STAMP)  ## Build the static site, executing every notebook.
 test: lint unit nbval build-strict browser  ## Everything CI checks.
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts _ext
 
 unit: $(STAMP)
 	$(BIN)/pytest tests -m "not browser" -n 2
@@ -53,11 +53,11 @@ bench: $(STAMP)  ## Speed and accuracy benchmarks (not part of make test).
 	$(BIN)/python benchmarks/engine.py
 
 strip: $(STAMP)  ## Remove outputs from notebooks (keeps cells tagged keep_output).
-	$(BIN)/nbstripout --keep-id chapters/*.ipynb
+	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb
 
 outputs: $(STAMP)  ## Re-run notebooks, store the outputs of keep_output cells, strip the rest.
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace chapters/*.ipynb
-	$(BIN)/nbstripout --keep-id chapters/*.ipynb
+	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb
 
 clean:
 	rm -rf _build .venv .pytest_cache .hypothesis

@@ -1,0 +1,184 @@
+"""Browser tests: headless Chromium (Debian's, driven by Playwright) on the built site.
+
+Run after the book is built (``make test`` builds first). When Chromium is missing the
+tests skip with instructions, except under ``CI=true`` where that is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import SITE
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+# Hosts a page may contact when a reader views it. Tests answer these requests with an
+# empty body, so no test depends on the network.
+VIEW_TIME_CDNS = {
+    "cdn.jsdelivr.net": "MathJax 3 (sphinx math) and @jupyter-widgets/html-manager",
+    "unpkg.com": "jupyter widget JavaScript (ipywidgets embed manager)",
+    "cdnjs.cloudflare.com": "require.js, loaded by the widget embed manager",
+}
+
+# Console messages the theme prints that are not errors of ours, matched by exact text.
+HARMLESS_CONSOLE = frozenset({
+    # pydata-sphinx-theme, on a first visit with nothing in localStorage; it then uses "auto".
+    "Got invalid theme mode: . Resetting to auto.",
+})
+
+
+def _pages() -> list[Path]:
+    pages = sorted(SITE.glob("chapters/*.html"))
+    return pages
+
+
+def _notebook_pages() -> list[Path]:
+    sources = {p.stem for p in (SITE.parent.parent / "chapters").glob("*.ipynb")}
+    return [p for p in _pages() if p.stem in sources]
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"{SITE} is not built; run `make book` first")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        message = f"{CHROMIUM} not found; install it with `apt-get install -y chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _Visit:
+    """A page load with everything it logged and requested."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.errors: list[str] = []
+        self.offsite: list[str] = []
+        self.cdn: list[str] = []
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.route("**/*", self._route)
+        response = self.page.goto(url, wait_until="load")
+        self.status = response.status if response else None
+        self.page.wait_for_load_state("networkidle")
+
+    def _console(self, msg) -> None:
+        if msg.type == "error" and msg.text not in HARMLESS_CONSOLE:
+            self.errors.append(msg.text)
+
+    def _route(self, route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
+            route.continue_()
+        elif host in VIEW_TIME_CDNS:
+            self.cdn.append(route.request.url)
+            script = route.request.resource_type == "script"
+            route.fulfill(status=200, body="",
+                          content_type="application/javascript" if script else "text/plain")
+        else:
+            self.offsite.append(route.request.url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(params=_pages(), ids=lambda p: p.stem)
+def visit(request, browser, base_url):
+    page = request.param.relative_to(SITE).as_posix()
+    v = _Visit(browser, f"{base_url}/{page}")
+    yield v
+    v.close()
+
+
+def test_site_has_pages():
+    assert _pages(), f"no pages under {SITE}/chapters; build the book first"
+
+
+def test_page_loads_cleanly(visit):
+    assert visit.status == 200
+    assert visit.errors == [], f"console errors: {visit.errors}"
+    assert visit.offsite == [], f"requests left 127.0.0.1 to hosts not allowed: {visit.offsite}"
+
+
+def test_images_have_alt_text_and_load(visit):
+    images = visit.page.eval_on_selector_all(
+        "main img, article img",
+        "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt'), w: e.naturalWidth}))")
+    for img in images:
+        assert img["alt"] and img["alt"].strip(), f"image without alt text: {img['src']}"
+        assert img["w"] > 0, f"image did not load: {img['src']}"
+
+
+def test_root_redirects_to_the_introduction(browser, base_url):
+    v = _Visit(browser, f"{base_url}/index.html")
+    try:
+        v.page.wait_for_url("**/chapters/intro.html")
+        assert "100 to 100 million users" in v.page.title()
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("page", _notebook_pages(), ids=lambda p: p.stem)
+def test_notebook_pages_have_launch_links(browser, base_url, page):
+    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
+    try:
+        hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.href)")
+        notebook = f"chapters/{page.stem}.ipynb"
+        binder = [h for h in hrefs if h.startswith("https://mybinder.org/") and notebook in h]
+        colab = [h for h in hrefs
+                 if h.startswith("https://colab.research.google.com/") and notebook in h]
+        assert binder, f"no Binder link to {notebook}"
+        assert "urlpath=lab" in binder[0], "Binder should open JupyterLab"
+        assert colab, f"no Colab link to {notebook}"
+    finally:
+        v.close()
+
+
+def test_first_chapter_shows_its_figure_and_glued_numbers(browser, base_url):
+    v = _Visit(browser, f"{base_url}/chapters/00_first_simulation.html")
+    try:
+        figure = v.page.locator("figure#fig-first-knee")
+        assert figure.count() == 1
+        assert "M/M/1 formula" in figure.inner_text()
+        text = v.page.inner_text("main")
+        assert "{glue" not in text, "a glue reference was not substituted"
+        assert "simulated" in text and "formula" in text
+    finally:
+        v.close()
