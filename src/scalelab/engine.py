@@ -125,7 +125,18 @@ class _Balancer:
         return self.nodes[int(self._u() * len(self.nodes))]
 
     def _least_connections(self) -> _Node:
-        return min(self.nodes, key=_Node.load)
+        # Scan from a rotating start so ties do not always favour the first server.
+        nodes = self.nodes
+        self.next = (self.next + 1) % len(nodes)
+        best = nodes[self.next]
+        best_load = best.load()
+        for node in nodes[self.next + 1:] + nodes[:self.next]:
+            if best_load == 0:
+                break
+            load = node.load()
+            if load < best_load:
+                best, best_load = node, load
+        return best
 
     def _power_of_two(self) -> _Node:
         a, b = self._random(), self._random()

@@ -240,7 +240,7 @@ class Poisson(_Mix):
         if not isinstance(self.rate, RATE_CURVES):
             return float(self.rate)
         t = np.linspace(0.0, duration, 10_001)
-        return float(np.mean(self.rate(t)))
+        return float(np.mean(self.rate.rate(t)))
 
     def arrival_times(self, rng: np.random.Generator, duration: float) -> np.ndarray:
         """Arrival times in ``[0, duration)``, seconds, sorted."""
@@ -248,7 +248,7 @@ class Poisson(_Mix):
         n = rng.poisson(peak * duration)
         times = np.sort(rng.uniform(0.0, duration, n))
         if isinstance(self.rate, RATE_CURVES):
-            keep = rng.random(n) * peak < self.rate(times)
+            keep = rng.random(n) * peak < self.rate.rate(times)
             times = times[keep]
         return times
 
