@@ -182,12 +182,14 @@ def test_chain_latency_adds_and_availability_multiplies():
 
 def test_breakdown_adds_up_to_latency():
     system = sl.RequestResponse(app=sl.AppTier(servers=1, workers=2),
-                                db=sl.Database(capacity_qps=400), network=0.0)
+                                db=sl.Database(capacity_qps=400), network=0.002)
     result = sl.simulate(system, sl.Poisson(150), 60, seed=1)
     parts = result.breakdown()
-    app = parts["app[0]"]
-    assert app["wait"] + app["hold"] == pytest.approx(result.latency.mean, rel=0.01)
-    assert parts["db"]["hold"] < app["hold"]
+    # Client -> app -> db -> app -> client: four 2 ms hops.
+    assert parts["network"] == pytest.approx(0.008)
+    outer = parts["app[0].wait"] + parts["app[0].hold"] + 0.004  # the two client hops
+    assert outer == pytest.approx(result.latency.mean, rel=1e-6)
+    assert parts["db.wait"] + parts["db.hold"] + 0.004 < parts["app[0].hold"]
 
 
 def test_timeseries_names_and_errors():

@@ -153,6 +153,7 @@ class _Run:
         self.arrival: list[float] = []
         self.finish: list[float] = []
         self.status: list[int] = []
+        self.net_time: list[float] = []
         self.nodes: list[_Node] = []
         self.counters: dict[str, float] = {}
         self.finalizers: list[Callable[[], None]] = []
@@ -167,7 +168,14 @@ class _Run:
         self.arrival.append(self.env.now)
         self.finish.append(math.inf)
         self.status.append(IN_FLIGHT)
+        self.net_time.append(0.0)
         return rid
+
+    def network(self, rid: int, delay: float) -> Process:
+        """One network traversal of ``delay`` seconds, booked to request ``rid``."""
+        self.net_time[rid] += delay
+        yield self.env.timeout(delay)
+        return COMPLETED
 
     def done(self, rid: int, status: int) -> None:
         """Record the outcome unless the client already gave up on the request."""
@@ -230,7 +238,6 @@ def _station(run: _Run, system: Station, n: int) -> Callable[[int], Process]:
 
 
 def _chain(run: _Run, system: Chain, n: int) -> Callable[[int], Process]:
-    env = run.env
     net = system.network
     hops = []
     for s in system.services:
@@ -243,14 +250,14 @@ def _chain(run: _Run, system: Chain, n: int) -> Callable[[int], Process]:
     def hop(i: int, rid: int) -> Process:
         spec, balancer, service, fate = hops[i]
         if net:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         if fate[rid] >= spec.availability:
             failures[spec.name] += 1
             return FAILED
         downstream = hop(i + 1, rid) if i + 1 < len(hops) else None
         status = yield from balancer.pick().visit(rid, service[rid], downstream)
         if net:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         return status
 
     def handle(rid: int) -> Process:
@@ -323,11 +330,11 @@ def _request_response(run: _Run, system: RequestResponse, workload: Poisson | Cl
         stats["db.reads" if is_read else "db.writes"] += 1
         group = groups[_shard_of(rid if key is None else key, len(groups))]
         if net:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         work = query(rid, key, is_read, group)
         status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
         if net:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         return status
 
     def backend(rid: int) -> Process:
@@ -358,11 +365,11 @@ def _request_response(run: _Run, system: RequestResponse, workload: Poisson | Cl
 
     def handle(rid: int) -> Process:
         if net:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         downstream = backend(rid) if db is not None else None
         status = yield from balancer.pick().visit(rid, app_service[rid], downstream)
         if net and status != DROPPED:
-            yield env.timeout(net)
+            yield from run.network(rid, net)
         run.done(rid, status)
         return status
 

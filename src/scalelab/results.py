@@ -138,6 +138,8 @@ class SimulationResult:
         single FCFS station).
     arrival, finish : numpy.ndarray
         Per request, seconds; ``finish`` is ``inf`` for requests still in flight.
+    network : numpy.ndarray
+        Per request, seconds spent on network hops.
     status : numpy.ndarray
         Per request status code (see module docstring).
     latency : LatencyStats
@@ -160,6 +162,7 @@ class SimulationResult:
     engine: str
     arrival: np.ndarray
     finish: np.ndarray
+    network: np.ndarray
     status: np.ndarray
     latency: LatencyStats
     counts: Counts
@@ -231,21 +234,23 @@ class SimulationResult:
             f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy")]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")
 
-    def breakdown(self) -> dict[str, dict[str, float]]:
-        """Mean time per completed request in each component's queue and slot, seconds.
+    def breakdown(self) -> dict[str, float]:
+        """Where a completed request's time goes, averaged over requests completed in the
+        window, seconds.
 
-        Returns ``{component: {"wait": s, "hold": s}}`` averaged over requests completed
-        in the window (a request that skipped a component counts 0 there).
+        Returns ``{"<component>.wait": s, "<component>.hold": s, ..., "network": s}``: time
+        queued for and holding each component's slots (a request that skipped a component
+        counts 0 there), and time on network hops. A slot held while calling downstream
+        (an app worker waiting on the database) includes the downstream time.
         """
         keep = (self.status == COMPLETED) & (self.arrival >= self.warmup)
         n = max(int(keep.sum()), 1)
         out = {}
         for name, log in self._logs.items():
             mask = keep[log.visit_rid]
-            out[name] = {
-                "wait": float(np.sum((log.visit_start - log.visit_enter)[mask]) / n),
-                "hold": float(np.sum((log.visit_end - log.visit_start)[mask]) / n),
-            }
+            out[f"{name}.wait"] = float(np.sum((log.visit_start - log.visit_enter)[mask]) / n)
+            out[f"{name}.hold"] = float(np.sum((log.visit_end - log.visit_start)[mask]) / n)
+        out["network"] = float(np.sum(self.network[keep]) / n)
         return out
 
     def summary(self) -> dict[str, float | int | bool | None]:
@@ -302,7 +307,8 @@ def _component_stats(log: _NodeLog, warmup: float, duration: float) -> Component
 
 
 def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
-                 arrival: np.ndarray, finish: np.ndarray, status: np.ndarray,
+                 arrival: np.ndarray, finish: np.ndarray, network: np.ndarray,
+                 status: np.ndarray,
                  logs: list[_NodeLog], counters: dict[str, float]) -> SimulationResult:
     """Assemble a :class:`SimulationResult` from raw per-request arrays and node logs."""
     counts = Counts(
@@ -324,6 +330,7 @@ def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
         engine=engine,
         arrival=arrival,
         finish=finish,
+        network=network,
         status=status,
         latency=LatencyStats.of(finish[done] - arrival[done]),
         counts=counts,

@@ -86,12 +86,14 @@ def simulate(system: Station | Chain | RequestResponse, workload: Poisson | Clos
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log = run_fast(system, arrival, seed, duration)
         return _build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
-                             arrival=arrival, finish=finish, status=status, logs=[log],
+                             arrival=arrival, finish=finish, network=np.zeros_like(arrival),
+                             status=status, logs=[log],
                              counters={})
     run, logs = run_simpy(system, workload, duration, seed)
     return _build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
                          arrival=np.asarray(run.arrival, dtype=float),
                          finish=np.asarray(run.finish, dtype=float),
+                         network=np.asarray(run.net_time, dtype=float),
                          status=np.asarray(run.status, dtype=np.int8),
                          logs=logs, counters=dict(run.counters))
 
