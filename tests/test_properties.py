@@ -42,6 +42,29 @@ chains = st.builds(
         tuple(sl.Service(f"s{i}", servers=2, workers=2, availability=avail) for i in range(n)),
         timeout=timeout),
     st.integers(1, 4), st.floats(0.5, 1.0), st.one_of(st.none(), st.floats(0.01, 1.0)))
+event_driven = st.builds(
+    sl.EventDriven,
+    broker=st.builds(sl.Broker, partitions=st.integers(1, 6),
+                     partition_throughput=st.floats(50, 5000),
+                     routing=st.sampled_from(["key", "round_robin"]),
+                     retention=st.one_of(st.none(), st.builds(
+                         sl.Retention, messages=st.integers(1, 200),
+                         seconds=st.one_of(st.none(), st.floats(0.1, 5)))),
+                     quota=st.one_of(st.none(), st.floats(10, 1000))),
+    consumers=st.builds(
+        sl.ConsumerGroup, consumers=st.integers(0, 6), processing=distributions,
+        commit_interval=st.floats(0, 2), rebalance_pause=st.floats(0, 2),
+        changes=st.lists(st.builds(sl.GroupChange, st.floats(0, 8),
+                                   st.sampled_from(["join", "leave", "crash"])), max_size=3),
+        failure_probability=st.floats(0, 0.5), poison_fraction=st.floats(0, 0.2),
+        max_attempts=st.integers(1, 4), backoff=st.builds(sl.Backoff, base=st.floats(0.001, 0.1)),
+        replay=st.one_of(st.none(), st.builds(sl.Replay, at=st.floats(0, 8),
+                                              to_offset=st.integers(0, 50)))),
+    producer=st.builds(sl.Producer, buffer=st.one_of(st.none(), st.integers(1, 30)),
+                       on_full=st.sampled_from(["block", "drop"])),
+    front=st.one_of(st.none(), st.builds(sl.AppTier, servers=st.integers(1, 3))),
+    db=st.one_of(st.none(), databases),
+)
 workloads = st.one_of(
     st.builds(sl.Poisson, rate=st.floats(1, 400), keys=keys, read_fraction=st.floats(0, 1)),
     st.builds(sl.Poisson, rate=st.builds(sl.Spike, st.floats(0, 100), st.floats(1, 500),
@@ -52,6 +75,8 @@ workloads = st.one_of(
 
 def _check(result: sl.SimulationResult) -> None:
     c = result.counts
+    if "projection.matches_replay" in result.counters:
+        assert result.counters["projection.matches_replay"] in (0.0, 1.0)
     assert c.generated == c.completed + c.timed_out + c.dropped + c.failed + c.in_flight
     for comp in result.components.values():
         assert 0.0 <= comp.utilization <= 1.0
@@ -62,7 +87,7 @@ def _check(result: sl.SimulationResult) -> None:
 
 
 @SETTINGS
-@given(system=st.one_of(stations, request_response, chains), workload=workloads,
+@given(system=st.one_of(stations, request_response, chains, event_driven), workload=workloads,
        seed=st.integers(0, 2**32 - 1), duration=st.floats(1, 10))
 def test_valid_configurations_run_and_conserve_requests(system, workload, seed, duration):
     _check(sl.simulate(system, workload, duration, seed=seed))

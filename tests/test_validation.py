@@ -112,3 +112,14 @@ def test_closed_loop_obeys_the_response_time_law():
                          20_000, seed=3)
     predicted = 20 / (result.latency.mean + 2.0)
     assert result.throughput == pytest.approx(predicted, rel=0.02)
+
+
+@pytest.mark.parametrize("servers, load", [(1, 0.5), (5, 4.0), (10, 12.0)])
+def test_loss_system_blocking_matches_erlang_b(servers, load):
+    # No waiting room (queue_limit=0): the dropped fraction is Erlang B, for any service
+    # distribution; lognormal service checks that insensitivity too.
+    station = sl.Station(servers=servers, service=sl.LogNormal(1.0, cv=1.5), queue_limit=0)
+    values = [sl.simulate(station, sl.Poisson(load), 40_000 / load, seed=s).counts
+              for s in range(1, 6)]
+    blocked = [c.dropped / c.generated for c in values]
+    _assert_agrees(blocked, sl.erlang_b(servers, load))

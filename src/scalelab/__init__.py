@@ -7,6 +7,16 @@ formulas are what the simulator is validated against.
 """
 
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
+from .eventdriven import (
+    Broker,
+    ConsumerGroup,
+    EventDriven,
+    GroupChange,
+    Producer,
+    Replay,
+    Retention,
+    hybrid,
+)
 from .experiments import KneeCurve, knee_curve
 from .plots import plot_knee
 from .results import (
@@ -21,9 +31,11 @@ from .results import (
     SimulationResult,
     TimeSeries,
 )
+from .retry import JITTERS, Backoff
 from .simulate import ENGINES, Estimate, fast_path_applies, replicate, simulate
 from .theory import (
     QueueMetrics,
+    erlang_b,
     erlang_c,
     littles_law,
     md1,
@@ -49,6 +61,16 @@ from .workload import ClosedLoop, Diurnal, Poisson, Spike, Step, Uniform, Zipf
 __version__ = "0.1.0"
 
 __all__ = [
+    "Backoff",
+    "Broker",
+    "ConsumerGroup",
+    "EventDriven",
+    "GroupChange",
+    "JITTERS",
+    "Producer",
+    "Replay",
+    "Retention",
+    "hybrid",
     "AppTier",
     "Bimodal",
     "Cache",
@@ -62,6 +84,7 @@ __all__ = [
     "Diurnal",
     "DROPPED",
     "ENGINES",
+    "erlang_b",
     "erlang_c",
     "Estimate",
     "Exponential",

@@ -18,7 +18,8 @@ import simpy
 
 from ._streams import UNIFORM, Draws, stream
 from .distributions import Exponential
-from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, TIMED_OUT, _NodeLog
+from .eventdriven import EventDriven
+from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, TIMED_OUT, _NodeLog, _PartitionLog
 from .topology import Chain, Database, LoadBalancer, RequestResponse, Station
 from .workload import ClosedLoop, Poisson
 
@@ -62,29 +63,47 @@ class _Node:
         """Wait for a slot, hold it ``hold`` seconds, then run ``then`` while still holding it.
 
         Returns the request's status: ``DROPPED`` if the queue was full, else the status
-        ``then`` returned (``COMPLETED`` when there is nothing downstream).
+        ``then`` returned (``COMPLETED`` when there is nothing downstream). If the calling
+        process is interrupted (a consumer crashing), the slot or queue place is given
+        back and the interruption propagates.
         """
         env = self.env
         res = self.res
-        if self.limit is not None and len(res.queue) >= self.limit:
+        if self.limit is not None and res.count >= self.capacity \
+                and len(res.queue) >= self.limit:
             self.dropped += 1
             return DROPPED
         enter = env.now
         self.entered.append(enter)
         req = res.request()
-        yield req
-        start = env.now
-        self.started.append(start)
-        if hold:
-            yield env.timeout(hold)
-        status = COMPLETED
-        if then is not None:
-            status = yield from then
+        start = None
+        try:
+            yield req
+            start = env.now
+            self.started.append(start)
+            if hold:
+                yield env.timeout(hold)
+            status = COMPLETED
+            if then is not None:
+                status = yield from then
+        except simpy.Interrupt:
+            self._abandon(req, started=start is not None)
+            raise
         res.release(req)
         end = env.now
         self.ended.append(end)
         self.visits.append((rid, enter, start, end))
         return status
+
+    def _abandon(self, req: simpy.resources.resource.Request, started: bool) -> None:
+        now = self.env.now
+        if req.triggered:
+            self.res.release(req)
+        else:
+            req.cancel()
+        if not started:  # left the queue: a zero-length "service" keeps the counts right
+            self.started.append(now)
+        self.ended.append(now)
 
     def log(self) -> _NodeLog:
         """Freeze the recorded timeline into arrays."""
@@ -154,6 +173,9 @@ class _Run:
         self.finish: list[float] = []
         self.status: list[int] = []
         self.net_time: list[float] = []
+        self.settled: list[float] = []
+        self.replied: list[bool] = []
+        self.partitions: list[_PartitionLog] = []
         self.nodes: list[_Node] = []
         self.counters: dict[str, float] = {}
         self.finalizers: list[Callable[[], None]] = []
@@ -169,6 +191,8 @@ class _Run:
         self.finish.append(math.inf)
         self.status.append(IN_FLIGHT)
         self.net_time.append(0.0)
+        self.settled.append(math.inf)
+        self.replied.append(False)
         return rid
 
     def network(self, rid: int, delay: float) -> Process:
@@ -182,6 +206,18 @@ class _Run:
         if self.status[rid] == IN_FLIGHT:
             self.status[rid] = status
             self.finish[rid] = self.env.now
+
+    def reply(self, rid: int, ok: bool) -> None:
+        """Event-driven: the client got its answer (acknowledgement or 202) now."""
+        if self.finish[rid] == math.inf:
+            self.finish[rid] = self.env.now
+            self.replied[rid] = ok
+
+    def settle(self, rid: int, status: int) -> None:
+        """Event-driven: the message's fate is decided now (processed, failed, dropped)."""
+        if self.status[rid] == IN_FLIGHT:
+            self.status[rid] = status
+            self.settled[rid] = self.env.now
 
     def stream(self, name: str) -> np.random.Generator:
         return stream(self.seed, name)
@@ -216,10 +252,19 @@ def _drive_open(run: _Run, times: np.ndarray, client: Callable[[int], Process]) 
     return COMPLETED
 
 
+MAX_REQUESTS = 20_000_000
+"""Most requests one run may generate; beyond it the run stops with a ValueError."""
+
+
 def _drive_closed(run: _Run, think: Draws, order: itertools.count,
                   client: Callable[[int], Process]) -> Process:
     env = run.env
     while True:
+        if len(run.arrival) >= MAX_REQUESTS:
+            raise ValueError(
+                f"the closed loop generated {MAX_REQUESTS:.0e} requests before time "
+                f"{env.now:.3g} s; think_time and service times are too short for this "
+                "duration (shorten the duration or lengthen think_time)")
         yield env.timeout(think[next(order)])
         yield from client(run.new_request())
 
@@ -286,6 +331,49 @@ class _ShardGroup:
         self.next_replica = 0
 
 
+class _DatabaseClient:
+    """Queries against a (sharded, replicated, pooled) database, with read/write counts
+    and stale reads; shared by request-response and event-driven systems."""
+
+    def __init__(self, run: _Run, db: Database, n: int, net: float) -> None:
+        self.run = run
+        self.net = net
+        self.groups = [_ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
+                       for i in range(db.shards)]
+        self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
+        self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
+        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
+        run.finalizers.append(lambda: run.counters.update(
+            {k: float(v) for k, v in self.stats.items()}))
+
+    def _query(self, rid: int, key: int | None, is_read: bool, group: _ShardGroup) -> Process:
+        if is_read and group.replicas:
+            group.next_replica = (group.next_replica + 1) % len(group.replicas)
+            node = group.replicas[group.next_replica]
+        else:
+            node = group.primary
+        status = yield from node.visit(rid, self.service[rid])
+        if key is not None:
+            now = self.run.env.now
+            if not is_read:
+                group.visible_at[key] = now + self.lag[rid]
+            elif node is not group.primary and group.visible_at.get(key, 0.0) > now:
+                self.stats["db.stale_reads"] += 1
+        return status
+
+    def call(self, rid: int, key: int | None, is_read: bool) -> Process:
+        """One query: network, a pooled connection, the node, network back."""
+        self.stats["db.reads" if is_read else "db.writes"] += 1
+        group = self.groups[_shard_of(rid if key is None else key, len(self.groups))]
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        work = self._query(rid, key, is_read, group)
+        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        return status
+
+
 def _request_response(run: _Run, system: RequestResponse, workload: Poisson | ClosedLoop,
                       n: int) -> Callable[[int], Process]:
     env = run.env
@@ -297,45 +385,12 @@ def _request_response(run: _Run, system: RequestResponse, workload: Poisson | Cl
     reads = Draws(UNIFORM, run.stream("read_or_write"), n)
     read_fraction = workload.read_fraction
     keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys is not None else None
-    stats = {"cache.hits": 0, "cache.misses": 0, "db.reads": 0, "db.writes": 0,
-             "db.stale_reads": 0}
-
+    stats = {"cache.hits": 0, "cache.misses": 0}
     db = system.db
-    groups: list[_ShardGroup] = []
-    if db is not None:
-        groups = [_ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
-                  for i in range(db.shards)]
-        db_service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
-        lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
-
+    database = _DatabaseClient(run, db, n, net) if db is not None else None
     cache = system.cache
     lru: OrderedDict[int, None] = OrderedDict()
     cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
-
-    def query(rid: int, key: int | None, is_read: bool, group: _ShardGroup) -> Process:
-        if is_read and group.replicas:
-            group.next_replica = (group.next_replica + 1) % len(group.replicas)
-            node = group.replicas[group.next_replica]
-        else:
-            node = group.primary
-        status = yield from node.visit(rid, db_service[rid])
-        if key is not None:
-            if not is_read:
-                group.visible_at[key] = env.now + lag[rid]
-            elif node is not group.primary and group.visible_at.get(key, 0.0) > env.now:
-                stats["db.stale_reads"] += 1
-        return status
-
-    def database(rid: int, key: int | None, is_read: bool) -> Process:
-        stats["db.reads" if is_read else "db.writes"] += 1
-        group = groups[_shard_of(rid if key is None else key, len(groups))]
-        if net:
-            yield from run.network(rid, net)
-        work = query(rid, key, is_read, group)
-        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
-        if net:
-            yield from run.network(rid, net)
-        return status
 
     def backend(rid: int) -> Process:
         is_read = reads[rid] < read_fraction
@@ -356,7 +411,7 @@ def _request_response(run: _Run, system: RequestResponse, workload: Poisson | Cl
                 stats["cache.misses"] += 1
             elif key is not None:
                 lru.pop(key, None)
-        status = yield from database(rid, key, is_read)
+        status = yield from database.call(rid, key, is_read)
         if cache is not None and cache.size is not None and is_read and key is not None:
             lru[key] = None
             if len(lru) > cache.size:
@@ -374,16 +429,17 @@ def _request_response(run: _Run, system: RequestResponse, workload: Poisson | Cl
         return status
 
     def finish() -> None:
-        run.counters.update({k: float(v) for k, v in stats.items()})
-        lookups = stats["cache.hits"] + stats["cache.misses"]
         if cache is not None:
+            run.counters.update({k: float(v) for k, v in stats.items()})
+            lookups = stats["cache.hits"] + stats["cache.misses"]
             run.counters["cache.hit_ratio"] = stats["cache.hits"] / lookups if lookups else 0.0
 
     run.finalizers.append(finish)
     return handle
 
 
-def run_simpy(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
+def run_simpy(system: Station | Chain | RequestResponse | EventDriven,
+              workload: Poisson | ClosedLoop,
               duration: float, seed: int) -> tuple[_Run, list[_NodeLog]]:
     """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy."""
     run = _Run(seed, duration)
@@ -398,6 +454,11 @@ def run_simpy(system: Station | Chain | RequestResponse, workload: Poisson | Clo
     elif isinstance(system, Chain):
         handle = _chain(run, system, n)
         timeout = system.timeout
+    elif isinstance(system, EventDriven):
+        from ._events import event_driven
+
+        handle = event_driven(run, system, workload, n)
+        timeout = None
     else:
         handle = _request_response(run, system, workload, n)
         timeout = system.timeout

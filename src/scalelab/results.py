@@ -124,6 +124,16 @@ class _NodeLog:
 
 
 @dataclass(frozen=True)
+class _PartitionLog:
+    """Raw timeline of one broker partition: when each offset was appended, and when
+    offsets were cleared (first processed, dead-lettered or skipped past), sorted."""
+
+    name: str
+    appended: np.ndarray
+    cleared: np.ndarray
+
+
+@dataclass(frozen=True)
 class SimulationResult:
     """Everything one seeded run produced.
 
@@ -136,14 +146,27 @@ class SimulationResult:
     engine : str
         ``"simpy"`` (general discrete-event engine) or ``"fast"`` (exact recursion for a
         single FCFS station).
-    arrival, finish : numpy.ndarray
-        Per request, seconds; ``finish`` is ``inf`` for requests still in flight.
+    arrival : numpy.ndarray
+        Per request, when it was sent, seconds.
+    finish : numpy.ndarray
+        Per request, when the client got its answer (or gave up), seconds; ``inf`` if
+        it had none by the end. For event-driven systems the answer is the broker's
+        acknowledgement (or the API's 202), not the processing.
+    done : numpy.ndarray
+        Per request, when its outcome was settled (processed, failed, dropped), seconds;
+        ``inf`` while in flight. Equals ``finish`` for request-response systems.
+    replied : numpy.ndarray
+        Per request, True if the client got a success reply.
     network : numpy.ndarray
         Per request, seconds spent on network hops.
     status : numpy.ndarray
         Per request status code (see module docstring).
     latency : LatencyStats
-        Completed requests that arrived in ``[warmup, duration)``.
+        What clients saw: ``finish - arrival`` of replied requests that arrived in
+        ``[warmup, duration)``.
+    completion : LatencyStats
+        When the work was done: ``done - arrival`` of completed requests that arrived in
+        the window (for event-driven systems, produced -> processed).
     counts : Counts
         Accounting of every request generated in the whole run.
     throughput : float
@@ -162,15 +185,19 @@ class SimulationResult:
     engine: str
     arrival: np.ndarray
     finish: np.ndarray
+    done: np.ndarray
+    replied: np.ndarray
     network: np.ndarray
     status: np.ndarray
     latency: LatencyStats
+    completion: LatencyStats
     counts: Counts
     throughput: float
     offered_rate: float
     components: dict[str, ComponentStats]
     counters: dict[str, float]
     _logs: dict[str, _NodeLog] = field(repr=False)
+    _partitions: dict[str, _PartitionLog] = field(repr=False)
 
     @property
     def window(self) -> float:
@@ -185,14 +212,14 @@ class SimulationResult:
         return self.throughput < 0.95 * self.offered_rate
 
     def latencies(self) -> np.ndarray:
-        """Latencies of completed requests that arrived after the warm-up, seconds."""
-        keep = (self.status == COMPLETED) & (self.arrival >= self.warmup)
+        """Client latencies of replied requests that arrived after the warm-up, seconds."""
+        keep = self.replied & (self.arrival >= self.warmup)
         return self.finish[keep] - self.arrival[keep]
 
     def in_system(self) -> float:
-        """Time-average number of requests in the system over the window (Little's L)."""
+        """Time-average number of unsettled requests over the window (Little's L)."""
         a = np.clip(self.arrival, self.warmup, self.duration)
-        f = np.clip(self.finish, self.warmup, self.duration)
+        f = np.clip(self.done, self.warmup, self.duration)
         return float(np.sum(f - a) / self.window)
 
     def timeseries(self, name: str, bin_width: float | None = None) -> TimeSeries:
@@ -201,37 +228,56 @@ class SimulationResult:
         Parameters
         ----------
         name : str
-            ``"throughput"`` (completions/s per bin), ``"latency"`` (mean latency of
-            requests completing in each bin, s; 0 for an empty bin), ``"in_flight"``,
-            or ``"<component>.queue_length"`` / ``"<component>.busy"`` for any name in
-            :attr:`components`.
+            Per bin: ``"throughput"`` (completions/s), ``"latency"`` (mean client latency
+            of replies in the bin, s), ``"completion"`` (mean ``done - arrival`` of work
+            finished in the bin, s; for a read model this is its staleness); at each
+            sample time: ``"in_flight"``, ``"<component>.queue_length"``,
+            ``"<component>.busy"`` (a component or a tier prefix such as ``"app"``, summed
+            over ``app[0]``, ``app[1]``, ...), and for event-driven systems ``"lag"`` /
+            ``"lag_seconds"`` (all partitions: messages not yet processed, and the age of
+            the oldest, s) or ``"partition[i].lag"`` / ``"partition[i].lag_seconds"``.
+            Empty bins read 0.
         bin_width : float, optional
             Seconds (> 0).
         """
         width = self.duration / 200 if bin_width is None else check_positive("bin_width",
                                                                               bin_width)
         edges = np.arange(0.0, self.duration + width / 2, width)
-        if name in ("throughput", "latency"):
-            done = self.status == COMPLETED
-            counts, _ = np.histogram(self.finish[done], edges)
+        if name in ("throughput", "latency", "completion"):
+            if name == "latency":
+                at, ok, start = self.finish, self.replied, self.arrival
+            else:
+                at, ok, start = self.done, self.status == COMPLETED, self.arrival
+            counts, _ = np.histogram(at[ok], edges)
             if name == "throughput":
                 return TimeSeries(name, edges[:-1], counts / width)
-            sums, _ = np.histogram(self.finish[done], edges,
-                                   weights=self.finish[done] - self.arrival[done])
+            sums, _ = np.histogram(at[ok], edges, weights=at[ok] - start[ok])
             return TimeSeries(name, edges[:-1], sums / np.maximum(counts, 1))
         if name == "in_flight":
-            ends = np.sort(self.finish)
-            return TimeSeries(name, edges, _count_le(self.arrival, edges) - _count_le(ends, edges))
+            return TimeSeries(name, edges, _count_le(self.arrival, edges)
+                              - _count_le(np.sort(self.done), edges))
         component, _, quantity = name.rpartition(".")
-        if component in self._logs and quantity in ("queue_length", "busy"):
-            log = self._logs[component]
+        if quantity in ("lag", "lag_seconds") and (component in self._partitions or
+                                                   component == ""):
+            parts = [self._partitions[component]] if component else self._partitions.values()
+            if quantity == "lag":
+                return TimeSeries(name, edges, sum(_lag(p, edges) for p in parts))
+            return TimeSeries(name, edges, np.max([_lag_seconds(p, edges) for p in parts],
+                                                  axis=0))
+        logs = [log for key, log in self._logs.items()
+                if key == component or key.startswith(component + "[")]
+        if logs and quantity in ("queue_length", "busy"):
             if quantity == "queue_length":
-                values = _count_le(log.entered, edges) - _count_le(log.started, edges)
+                values = sum(_count_le(g.entered, edges) - _count_le(g.started, edges)
+                             for g in logs)
             else:
-                values = _count_le(log.started, edges) - _count_le(log.ended, edges)
+                values = sum(_count_le(g.started, edges) - _count_le(g.ended, edges)
+                             for g in logs)
             return TimeSeries(name, edges, values)
-        known = ["throughput", "latency", "in_flight"] + [
+        known = ["throughput", "latency", "completion", "in_flight"] + [
             f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy")]
+        if self._partitions:
+            known += ["lag", "lag_seconds"] + [f"{p}.lag" for p in self._partitions]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")
 
     def breakdown(self) -> dict[str, float]:
@@ -270,6 +316,8 @@ class SimulationResult:
             "latency_p95": self.latency.p95,
             "latency_p99": self.latency.p99,
             "latency_p999": self.latency.p999,
+            "completion_mean": self.completion.mean,
+            "completion_p99": self.completion.p99,
             "overloaded": self.overloaded,
         }
         for name, comp in self.components.items():
@@ -280,6 +328,19 @@ class SimulationResult:
 
 def _count_le(sorted_times: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.searchsorted(sorted_times, at, side="right")
+
+
+def _lag(p: _PartitionLog, at: np.ndarray) -> np.ndarray:
+    return np.maximum(_count_le(p.appended, at) - _count_le(p.cleared, at), 0)
+
+
+def _lag_seconds(p: _PartitionLog, at: np.ndarray) -> np.ndarray:
+    # Offsets are cleared in order, so the oldest waiting message is offset #cleared.
+    cleared = _count_le(p.cleared, at)
+    waiting = cleared < _count_le(p.appended, at)
+    oldest = p.appended[np.minimum(cleared, max(p.appended.size - 1, 0))] if p.appended.size \
+        else np.zeros_like(at)
+    return np.where(waiting, at - oldest, 0.0)
 
 
 def _busy_integral(started: np.ndarray, ended: np.ndarray, lo: float, hi: float) -> float:
@@ -307,10 +368,19 @@ def _component_stats(log: _NodeLog, warmup: float, duration: float) -> Component
 
 
 def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
-                 arrival: np.ndarray, finish: np.ndarray, network: np.ndarray,
-                 status: np.ndarray,
-                 logs: list[_NodeLog], counters: dict[str, float]) -> SimulationResult:
-    """Assemble a :class:`SimulationResult` from raw per-request arrays and node logs."""
+                  arrival: np.ndarray, finish: np.ndarray, status: np.ndarray,
+                  logs: list[_NodeLog], counters: dict[str, float],
+                  network: np.ndarray | None = None, done: np.ndarray | None = None,
+                  replied: np.ndarray | None = None,
+                  partitions: list[_PartitionLog] | None = None) -> SimulationResult:
+    """Assemble a :class:`SimulationResult` from raw per-request arrays and logs.
+
+    ``done`` defaults to ``finish``, ``replied`` to "completed" and ``network`` to zeros,
+    which is right for request-response systems.
+    """
+    done = finish if done is None else done
+    replied = (status == COMPLETED) if replied is None else replied
+    network = np.zeros_like(arrival) if network is None else network
     counts = Counts(
         generated=int(status.size),
         completed=int(np.sum(status == COMPLETED)),
@@ -321,8 +391,9 @@ def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
     )
     window = duration - warmup
     in_window = arrival >= warmup
-    done = (status == COMPLETED) & in_window
-    completed_in_window = np.sum((status == COMPLETED) & (finish >= warmup))
+    ok = replied & in_window
+    completed = (status == COMPLETED) & in_window
+    completed_in_window = np.sum((status == COMPLETED) & (done >= warmup))
     return SimulationResult(
         duration=duration,
         warmup=warmup,
@@ -330,13 +401,17 @@ def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
         engine=engine,
         arrival=arrival,
         finish=finish,
+        done=done,
+        replied=replied,
         network=network,
         status=status,
-        latency=LatencyStats.of(finish[done] - arrival[done]),
+        latency=LatencyStats.of(finish[ok] - arrival[ok]),
+        completion=LatencyStats.of(done[completed] - arrival[completed]),
         counts=counts,
         throughput=float(completed_in_window / window),
         offered_rate=float(np.sum(in_window) / window),
         components={log.name: _component_stats(log, warmup, duration) for log in logs},
         counters=counters,
         _logs={log.name: log for log in logs},
+        _partitions={p.name: p for p in partitions or []},
     )

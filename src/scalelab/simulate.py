@@ -9,7 +9,8 @@ import numpy as np
 
 from ._streams import stream
 from ._validate import check_choice, check_instance, check_int, check_positive, check_real
-from .engine import run_simpy
+from .engine import MAX_REQUESTS, run_simpy
+from .eventdriven import EventDriven
 from .fastpath import run_fast
 from .results import SimulationResult, _build_result
 from .topology import Chain, RequestResponse, Station
@@ -20,8 +21,7 @@ __all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies"]
 ENGINES = ("auto", "simpy", "fast")
 """``"auto"`` uses the exact fast path where it applies, otherwise SimPy."""
 
-_SYSTEMS = (Station, Chain, RequestResponse)
-_MAX_REQUESTS = 20_000_000
+_SYSTEMS = (Station, Chain, RequestResponse, EventDriven)
 
 
 def fast_path_applies(system: object, workload: object) -> bool:
@@ -33,7 +33,8 @@ def fast_path_applies(system: object, workload: object) -> bool:
 
 def _check(system: object, workload: object, duration: float, seed: int,
            warmup: float | None, engine: str) -> tuple[float, float]:
-    check_instance("system", system, _SYSTEMS, "a Station, Chain or RequestResponse")
+    check_instance("system", system, _SYSTEMS,
+                   "a Station, Chain, RequestResponse or EventDriven system")
     check_instance("workload", workload, (Poisson, ClosedLoop), "a Poisson or ClosedLoop workload")
     duration = check_positive("duration", duration)
     check_int("seed", seed, low=0)
@@ -44,9 +45,9 @@ def _check(system: object, workload: object, duration: float, seed: int,
         raise ValueError("engine='fast' needs a Station without queue_limit and a Poisson "
                          "workload; use engine='auto' or 'simpy'")
     expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
-    if expected > _MAX_REQUESTS:
+    if expected > MAX_REQUESTS:
         raise ValueError(f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
-                         f"~{expected:.3g} requests; at most {_MAX_REQUESTS:.0e} per run "
+                         f"~{expected:.3g} requests; at most {MAX_REQUESTS:.0e} per run "
                          "(simulate one unit at its share of the load instead)")
     needs_keys = isinstance(system, RequestResponse) and system.cache is not None \
         and system.cache.size is not None
@@ -56,14 +57,15 @@ def _check(system: object, workload: object, duration: float, seed: int,
     return duration, warmup
 
 
-def simulate(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
+def simulate(system: Station | Chain | RequestResponse | EventDriven,
+             workload: Poisson | ClosedLoop,
              duration: float, seed: int, warmup: float | None = None,
              engine: str = "auto") -> SimulationResult:
     """Run ``system`` under ``workload`` for ``duration`` seconds.
 
     Parameters
     ----------
-    system : Station or Chain or RequestResponse
+    system : Station or Chain or RequestResponse or EventDriven
         What to simulate.
     workload : Poisson or ClosedLoop
         Who sends requests.
@@ -86,16 +88,18 @@ def simulate(system: Station | Chain | RequestResponse, workload: Poisson | Clos
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log = run_fast(system, arrival, seed, duration)
         return _build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
-                             arrival=arrival, finish=finish, network=np.zeros_like(arrival),
-                             status=status, logs=[log],
+                             arrival=arrival, finish=finish, status=status, logs=[log],
                              counters={})
     run, logs = run_simpy(system, workload, duration, seed)
+    events = isinstance(system, EventDriven)
     return _build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
                          arrival=np.asarray(run.arrival, dtype=float),
                          finish=np.asarray(run.finish, dtype=float),
                          network=np.asarray(run.net_time, dtype=float),
                          status=np.asarray(run.status, dtype=np.int8),
-                         logs=logs, counters=dict(run.counters))
+                         done=np.asarray(run.settled, dtype=float) if events else None,
+                         replied=np.asarray(run.replied, dtype=bool) if events else None,
+                         partitions=run.partitions, logs=logs, counters=dict(run.counters))
 
 
 # Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).

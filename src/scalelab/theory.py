@@ -15,6 +15,7 @@ from ._validate import check_int, check_non_negative, check_positive, check_real
 __all__ = [
     "QueueMetrics",
     "littles_law",
+    "erlang_b",
     "erlang_c",
     "mm1",
     "mmc",
@@ -97,6 +98,30 @@ def _metrics(lam: float, rho: float, prob_wait: float, wait: float, service: flo
     )
 
 
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Probability that an arrival finds all servers busy and is lost, when there is no
+    waiting room (M/M/c/c, Erlang B). Holds for any service-time distribution.
+
+    Parameters
+    ----------
+    servers : int
+        Number of servers c (>= 1).
+    offered_load : float
+        ``arrival_rate * mean_service`` in erlangs (> 0); may exceed ``servers``.
+
+    Returns
+    -------
+    float
+        Blocking probability, in (0, 1).
+    """
+    c = check_int("servers", servers, low=1)
+    a = check_positive("offered_load", offered_load)
+    blocking = 1.0
+    for k in range(1, c + 1):  # stable recursion B(k) = a B(k-1) / (k + a B(k-1))
+        blocking = a * blocking / (k + a * blocking)
+    return blocking
+
+
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that an arrival waits in an M/M/c queue (Erlang C).
 
@@ -115,10 +140,8 @@ def erlang_c(servers: int, offered_load: float) -> float:
     c = check_int("servers", servers, low=1)
     a = check_real("offered_load", offered_load, low=0.0, high=float(c), low_open=True,
                    high_open=True)
-    erlang_b = 1.0
-    for k in range(1, c + 1):  # stable recursion for Erlang B
-        erlang_b = a * erlang_b / (k + a * erlang_b)
-    return c * erlang_b / (c - a * (1 - erlang_b))
+    blocking = erlang_b(c, a)
+    return c * blocking / (c - a * (1 - blocking))
 
 
 def mm1(arrival_rate: float, service_rate: float) -> QueueMetrics:

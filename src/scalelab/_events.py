@@ -1,0 +1,391 @@
+"""The event-driven half of the engine: partitions, producer, consumer group.
+
+Per message the engine records when it was appended, when it was first processed (or
+dead-lettered, or skipped because retention deleted it) and how often it was processed,
+so lag, duplicates and conservation are computed exactly afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+
+from ._streams import UNIFORM, Draws
+from .engine import Process, _Balancer, _DatabaseClient, _Run, _shard_of
+from .eventdriven import EventDriven, Replay
+from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, _PartitionLog
+from .topology import LoadBalancer
+from .workload import ClosedLoop, Poisson
+
+
+class _Partition:
+    """One partition: its append station and its log of message ids."""
+
+    __slots__ = (
+        "cleared",
+        "committed",
+        "handled_upto",
+        "index",
+        "last_commit",
+        "node",
+        "owner",
+        "position",
+        "replay_until",
+        "rids",
+        "start",
+        "times",
+    )
+
+    def __init__(self, run: _Run, index: int) -> None:
+        self.index = index
+        self.node = run.node(f"partition[{index}]", 1)
+        self.rids: list[int] = []
+        self.times: list[float] = []
+        self.start = 0          # first retained offset
+        self.position = 0       # next offset the owner will fetch
+        self.committed = 0      # the group's committed offset
+        self.last_commit = 0.0  # when it was last committed
+        self.handled_upto = 0   # one past the last offset the owner finished
+        self.replay_until = 0   # offsets below this are being replayed on purpose
+        self.owner: _Consumer | None = None
+        self.cleared: list[float] = []
+
+    def backlog(self) -> bool:
+        return self.position < len(self.rids)
+
+
+class _Consumer:
+    __slots__ = ("alive", "index", "node", "partitions", "process", "started", "turn", "wake")
+
+    def __init__(self, run: _Run, index: int) -> None:
+        self.index = index
+        self.node = run.node(f"consumer[{index}]", 1)
+        self.partitions: list[_Partition] = []
+        self.process: simpy.Process | None = None
+        self.wake: simpy.Event | None = None
+        self.alive = True
+        self.turn = 0
+        self.started = False
+
+    def next_partition(self) -> _Partition | None:
+        """Round robin over owned partitions that have messages waiting."""
+        parts = self.partitions
+        for k in range(len(parts)):
+            p = parts[(self.turn + k) % len(parts)]
+            if p.backlog():
+                self.turn = (self.turn + k + 1) % len(parts)
+                return p
+        return None
+
+
+class _EventEngine:
+    """Builds the processes of an :class:`EventDriven` system inside a :class:`_Run`."""
+
+    def __init__(self, run: _Run, system: EventDriven, workload: Poisson | ClosedLoop,
+                 n: int) -> None:
+        self.run = run
+        self.env = run.env
+        self.system = system
+        self.broker = system.broker
+        self.group = system.consumers
+        self.net = system.network
+        front = system.front
+        self.front_nodes = ([run.node(f"app[{i}]", front.workers, front.queue_limit)
+                             for i in range(front.servers)] if front else [])
+        self.balancer = (_Balancer(LoadBalancer(), self.front_nodes, run.stream("lb"))
+                         if front else None)
+        self.app_service = Draws(front.service, run.stream("app.service"), n) if front else None
+        producer = system.producer
+        self.buffer = (run.node("producer.buffer", producer.buffer,
+                                0 if producer.on_full == "drop" else None)
+                       if producer.buffer is not None else None)
+        self.quota = run.node("broker.quota", 1) if self.broker.quota else None
+        self.partitions = [_Partition(run, i) for i in range(self.broker.partitions)]
+        self.keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys else None
+        self.processing = Draws(self.group.processing, run.stream("consumer.processing"), n)
+        self.poison = Draws(UNIFORM, run.stream("consumer.poison"), n)
+        self.failure_u = Draws(UNIFORM, run.stream("consumer.failure"), n)
+        self.backoff_u = Draws(UNIFORM, run.stream("consumer.backoff"), n)
+        self.draw = 0
+        self.db = _DatabaseClient(run, system.db, n, self.net) if system.db else None
+        self.round_robin = 0
+        self.processed: dict[int, int] = {}  # times each message was processed, by rid
+        self.projection: dict[int, int] = {}
+        self.consumers: list[_Consumer] = []
+        self.paused_until = 0.0
+        self.stats = {"duplicates": 0, "replayed": 0, "dead_lettered": 0, "retries": 0,
+                      "expired": 0}
+        for _ in range(self.group.consumers):
+            self._add_consumer()
+        self._assign()
+        for change in self.group.changes:
+            self.env.process(self._change_at(change.at, change.action))
+        if self.group.replay is not None:
+            self.env.process(self._replay_at(self.group.replay))
+        run.finalizers.append(self._finish)
+
+    # --- producing -------------------------------------------------------------------
+
+    def handle(self, rid: int) -> Process:
+        run = self.run
+        if self.front_nodes:
+            if self.net:
+                yield from run.network(rid, self.net)
+            node = self.balancer.pick()
+            status = yield from node.visit(rid, self.app_service[rid], self._publish(rid))
+            if status == COMPLETED and self.net:
+                yield from run.network(rid, self.net)
+        else:
+            status = yield from self._publish(rid)
+        if status == DROPPED:
+            run.settle(rid, DROPPED)
+        run.reply(rid, status == COMPLETED)
+        return status
+
+    def _publish(self, rid: int) -> Process:
+        if self.buffer is not None:
+            status = yield from self.buffer.visit(rid, 0.0, self._append(rid))
+        else:
+            status = yield from self._append(rid)
+        return status
+
+    def _append(self, rid: int) -> Process:
+        env = self.env
+        broker = self.broker
+        if self.quota is not None:
+            yield from self.quota.visit(rid, 1.0 / broker.quota)
+        if broker.routing == "round_robin":
+            self.round_robin = (self.round_robin + 1) % len(self.partitions)
+            part = self.partitions[self.round_robin]
+        else:
+            key = self.keys[rid] if self.keys is not None else rid
+            part = self.partitions[_shard_of(key, len(self.partitions))]
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        yield from part.node.visit(rid, 1.0 / broker.partition_throughput)
+        if broker.append_latency:
+            yield env.timeout(broker.append_latency)
+        self._log(part, rid)
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        return COMPLETED
+
+    def _log(self, part: _Partition, rid: int) -> None:
+        part.rids.append(rid)
+        part.times.append(self.env.now)
+        self._expire(part)
+        owner = part.owner
+        if owner is not None and owner.wake is not None and not owner.wake.triggered:
+            owner.wake.succeed()
+
+    def _expire(self, part: _Partition) -> None:
+        retention = self.broker.retention
+        if retention is None:
+            return
+        if retention.messages is not None:
+            part.start = max(part.start, len(part.rids) - retention.messages)
+        if retention.seconds is not None:
+            horizon = self.env.now - retention.seconds
+            while part.start < len(part.rids) and part.times[part.start] < horizon:
+                part.start += 1
+
+    # --- consuming -------------------------------------------------------------------
+
+    def _add_consumer(self) -> _Consumer:
+        consumer = _Consumer(self.run, len(self.consumers))
+        self.consumers.append(consumer)
+        consumer.process = self.env.process(self._consume(consumer))
+        return consumer
+
+    def _assign(self) -> None:
+        alive = [c for c in self.consumers if c.alive]
+        for c in alive:
+            c.partitions = []
+        for i, part in enumerate(self.partitions):
+            owner = alive[i % len(alive)] if alive else None
+            part.owner = owner
+            if owner is not None:
+                owner.partitions.append(part)
+
+    def _consume(self, consumer: _Consumer) -> Process:
+        env = self.env
+        consumer.started = True
+        while consumer.alive:
+            try:
+                if env.now < self.paused_until:
+                    yield env.timeout(self.paused_until - env.now)
+                    continue
+                part = consumer.next_partition()
+                if part is None:
+                    consumer.wake = env.event()
+                    yield consumer.wake
+                    consumer.wake = None
+                    continue
+                self._expire(part)
+                if part.position < part.start:
+                    self._skip(part, part.start)
+                    continue
+                offset = part.position
+                part.position += 1
+                yield from self._process(consumer, part, offset, part.rids[offset])
+            except simpy.Interrupt:
+                consumer.wake = None
+        return COMPLETED
+
+    def _skip(self, part: _Partition, to: int) -> None:
+        """Retention deleted offsets the group had not reached: they are lost."""
+        now = self.env.now
+        for offset in range(part.position, to):
+            if self.run.status[part.rids[offset]] == IN_FLIGHT:
+                part.cleared.append(now)
+                self.run.settle(part.rids[offset], DROPPED)
+                self.stats["expired"] += 1
+        part.position = to
+        part.handled_upto = max(part.handled_upto, to)
+
+    def _uniform(self, draws: Draws) -> float:
+        self.draw += 1
+        return draws[self.draw]
+
+    def _process(self, consumer: _Consumer, part: _Partition, offset: int, rid: int) -> Process:
+        env = self.env
+        group = self.group
+        attempt = 0
+        previous = None
+        while True:
+            attempt += 1
+            write = self.db.call(rid, self.keys[rid] if self.keys else None, False) \
+                if self.db else None
+            yield from consumer.node.visit(rid, self.processing[rid], write)
+            failed = (self.poison[rid] < group.poison_fraction
+                      or self._uniform(self.failure_u) < group.failure_probability)
+            if not failed:
+                outcome = COMPLETED
+                break
+            if attempt >= group.max_attempts:
+                outcome = FAILED
+                break
+            self.stats["retries"] += 1
+            previous = group.backoff.delay(attempt, self._uniform(self.backoff_u), previous)
+            yield env.timeout(previous)
+        self._handled(part, offset, rid, outcome)
+
+    def _handled(self, part: _Partition, offset: int, rid: int, outcome: int) -> None:
+        part.handled_upto = offset + 1
+        now = self.env.now
+        # Like Kafka's auto-commit, a commit rides on the next message after the interval.
+        if now - part.last_commit >= self.group.commit_interval:
+            part.committed = offset + 1
+            part.last_commit = now
+        if outcome == FAILED and self.run.status[rid] == IN_FLIGHT:
+            self.stats["dead_lettered"] += 1
+        times = self.processed.get(rid, 0)
+        if times == 0:
+            part.cleared.append(self.env.now)
+            self.run.settle(rid, outcome)
+        elif offset < part.replay_until:
+            self.stats["replayed"] += 1
+        else:
+            self.stats["duplicates"] += 1
+        self.processed[rid] = times + 1
+        if outcome == COMPLETED:
+            key = self.keys[rid] if self.keys is not None else rid
+            self.projection[key] = rid
+
+    # --- group changes ---------------------------------------------------------------
+
+    def _stop_everyone(self) -> None:
+        for c in self.consumers:
+            # A consumer whose process has not begun has nothing to abandon.
+            if c.alive and c.started and c.process is not None and c.process.is_alive:
+                c.process.interrupt()
+
+    def _change_at(self, at: float, action: str) -> Process:
+        yield self.env.timeout(at)
+        self._stop_everyone()
+        alive = [c for c in self.consumers if c.alive]
+        crashed = None
+        if action == "join":
+            self._add_consumer()
+        elif alive:
+            leaving = alive[-1]
+            leaving.alive = False
+            crashed = leaving if action == "crash" else None
+        for part in self.partitions:  # survivors commit what they finished; a crash doesn't
+            if part.owner is not None and part.owner is not crashed:
+                part.committed = part.handled_upto
+            part.position = part.committed
+        self.paused_until = self.env.now + self.group.rebalance_pause
+        self._assign()
+        return COMPLETED
+
+    def _replay_at(self, replay: Replay) -> Process:
+        yield self.env.timeout(replay.at)
+        self._stop_everyone()
+        for part in self.partitions:
+            if replay.to_offset is not None:
+                target = replay.to_offset
+            else:
+                target = int(np.searchsorted(part.times, replay.to_time, side="left"))
+            target = min(max(target, part.start), len(part.rids))
+            part.replay_until = max(part.handled_upto, part.replay_until)
+            part.position = part.committed = part.handled_upto = target
+        return COMPLETED
+
+    # --- results ---------------------------------------------------------------------
+
+    def replay_projection(self) -> dict[int, int]:
+        """Rebuild the read model by applying every retained, processed-successfully
+        message in log order, as a new consumer replaying from offset 0 would."""
+        state: dict[int, int] = {}
+        for part in self.partitions:
+            for rid in part.rids[part.start:]:
+                if self.run.status[rid] == COMPLETED:
+                    state[self.keys[rid] if self.keys is not None else rid] = rid
+        return state
+
+    def _finish(self) -> None:
+        run = self.run
+        alive = [c for c in self.consumers if c.alive]
+        run.counters.update({k: float(v) for k, v in self.stats.items()})
+        run.counters["consumers.active"] = float(sum(1 for c in alive if c.partitions))
+        run.counters["consumers.idle"] = float(sum(1 for c in alive if not c.partitions))
+        run.counters["log.messages"] = float(sum(len(p.rids) for p in self.partitions))
+        run.counters["projection.keys"] = float(len(self.projection))
+        run.counters["projection.matches_replay"] = float(
+            self.projection == self.replay_projection())
+        self._expire_at_end()
+        run.partitions = [_PartitionLog(f"partition[{p.index}]", np.asarray(p.times),
+                                        np.sort(np.asarray(p.cleared)))
+                          for p in self.partitions]
+
+    def _expire_at_end(self) -> None:
+        """Messages retention deleted before anyone processed them are lost (dropped)."""
+        run = self.run
+        for part in self.partitions:
+            self._expire(part)
+            for offset in range(part.start):
+                rid = part.rids[offset]
+                if run.status[rid] == IN_FLIGHT:
+                    run.status[rid] = DROPPED
+                    run.settled[rid] = self._deleted_at(part, offset)
+                    self.stats["expired"] += 1
+                    run.counters["expired"] = float(self.stats["expired"])
+
+    def _deleted_at(self, part: _Partition, offset: int) -> float:
+        retention = self.broker.retention
+        times = []
+        if retention.messages is not None and offset + retention.messages < len(part.times):
+            times.append(part.times[offset + retention.messages])
+        if retention.seconds is not None:
+            times.append(part.times[offset] + retention.seconds)
+        return min(min(times, default=self.run.duration), self.run.duration)
+
+
+def event_driven(run: _Run, system: EventDriven, workload: Poisson | ClosedLoop,
+                 n: int) -> Callable[[int], Process]:
+    """Set up ``system`` in ``run``; returns the per-request handler."""
+    return _EventEngine(run, system, workload, n).handle
+

@@ -1,0 +1,321 @@
+"""Event-driven systems: a broker with partitions, producers, consumer groups.
+
+Every class here is a frozen dataclass validated on construction. Times are seconds and
+rates are messages per second. :func:`scalelab.simulate` runs an :class:`EventDriven`
+system; :func:`hybrid` builds the same API either way for like-for-like comparisons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._validate import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_non_negative,
+    check_positive,
+    check_probability,
+)
+from .distributions import DISTRIBUTIONS, Distribution, Exponential
+from .retry import Backoff
+from .topology import AppTier, Database, RequestResponse
+
+__all__ = [
+    "ROUTINGS",
+    "Retention",
+    "Broker",
+    "Producer",
+    "GroupChange",
+    "Replay",
+    "ConsumerGroup",
+    "EventDriven",
+    "hybrid",
+]
+
+ROUTINGS = ("key", "round_robin")
+"""How producers pick a partition: by key hash, or in turn."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a partition keeps messages: the last ``messages`` of them, and/or those
+    younger than ``seconds``. A message deleted before its group processed it is lost
+    (counted as dropped: expired).
+
+    Parameters
+    ----------
+    messages : int, optional
+        Messages kept per partition (>= 1).
+    seconds : float, optional
+        Age limit, seconds (> 0).
+    """
+
+    messages: int | None = None
+    seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.messages is None and self.seconds is None:
+            raise ValueError("messages=None and seconds=None: give at least one limit")
+        if self.messages is not None:
+            check_int("messages", self.messages, low=1)
+        if self.seconds is not None:
+            check_positive("seconds", self.seconds)
+
+
+@dataclass(frozen=True)
+class Broker:
+    """A partitioned, durable log (Kafka-like).
+
+    Each partition appends one message at a time at ``partition_throughput`` messages per
+    second, then acknowledges after ``append_latency`` (replication). Messages keep their
+    order within a partition.
+
+    Parameters
+    ----------
+    partitions : int
+        Number of partitions, 1 to 10,000.
+    partition_throughput : float
+        Appends per second one partition sustains (> 0). An assumption: a Kafka partition
+        writes on the order of 10 MB/s, i.e. ~10,000 messages/s of 1 KB.
+    append_latency : float
+        Time from append to acknowledgement, seconds (>= 0).
+    routing : str
+        One of ``ROUTINGS``; ``"key"`` needs a workload with keys (without keys the
+        request number is hashed, which spreads evenly).
+    retention : Retention, optional
+        None keeps every message (an infinite, replayable log).
+    quota : float, optional
+        Broker quota on the producer, messages per second (> 0); appends beyond it wait.
+    """
+
+    partitions: int = 1
+    partition_throughput: float = 10_000.0
+    append_latency: float = 0.002
+    routing: str = "key"
+    retention: Retention | None = None
+    quota: float | None = None
+
+    def __post_init__(self) -> None:
+        check_int("partitions", self.partitions, low=1, high=10_000)
+        check_positive("partition_throughput", self.partition_throughput)
+        check_non_negative("append_latency", self.append_latency)
+        check_choice("routing", self.routing, ROUTINGS)
+        if self.retention is not None:
+            check_instance("retention", self.retention, Retention, "a Retention")
+        if self.quota is not None:
+            check_positive("quota", self.quota)
+
+
+ON_FULL = ("block", "drop")
+
+
+@dataclass(frozen=True)
+class Producer:
+    """The producer's send buffer: messages waiting for the broker to acknowledge.
+
+    Parameters
+    ----------
+    buffer : int, optional
+        Messages the buffer holds (>= 1); None: unbounded.
+    on_full : str
+        ``"block"`` (the sender waits for room, and its latency grows) or ``"drop"``
+        (the message is refused and counted as dropped).
+    """
+
+    buffer: int | None = None
+    on_full: str = "block"
+
+    def __post_init__(self) -> None:
+        if self.buffer is not None:
+            check_int("buffer", self.buffer, low=1)
+        check_choice("on_full", self.on_full, ON_FULL)
+
+
+GROUP_ACTIONS = ("join", "leave", "crash")
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A consumer joining or leaving the group at time ``at``; either triggers a rebalance.
+
+    Parameters
+    ----------
+    at : float
+        When, seconds (>= 0).
+    action : str
+        ``"join"`` (a new consumer), ``"leave"`` (the newest consumer commits and leaves)
+        or ``"crash"`` (the newest consumer dies without committing: what it processed
+        since its last commit is delivered again, as duplicates).
+    """
+
+    at: float
+    action: str
+
+    def __post_init__(self) -> None:
+        check_non_negative("at", self.at)
+        check_choice("action", self.action, GROUP_ACTIONS)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Rewind the whole group at time ``at`` to an offset or to a point in time.
+
+    Parameters
+    ----------
+    at : float
+        When the rewind happens, seconds (>= 0).
+    to_offset : int, optional
+        Offset to restart every partition from (>= 0); offsets already deleted by
+        retention start from the oldest retained message.
+    to_time : float, optional
+        Restart from the first message appended at or after this time, seconds.
+    """
+
+    at: float
+    to_offset: int | None = None
+    to_time: float | None = None
+
+    def __post_init__(self) -> None:
+        check_non_negative("at", self.at)
+        if (self.to_offset is None) == (self.to_time is None):
+            raise ValueError(f"to_offset={self.to_offset!r}, to_time={self.to_time!r}: "
+                             "give exactly one of them")
+        if self.to_offset is not None:
+            check_int("to_offset", self.to_offset, low=0)
+        if self.to_time is not None:
+            check_non_negative("to_time", self.to_time)
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """Consumers sharing the partitions: each partition has at most one active consumer,
+    so consumers beyond the partition count sit idle.
+
+    Parameters
+    ----------
+    consumers : int
+        Consumers at the start (0 to 10,000).
+    processing : Distribution
+        Time to process one message, seconds (plus the database write, if any).
+    commit_interval : float
+        Seconds between offset commits (>= 0); 0 commits after every message.
+    rebalance_pause : float
+        Seconds the whole group stops when a consumer joins or leaves (>= 0).
+    changes : tuple of GroupChange
+        Consumers joining and leaving during the run.
+    failure_probability : float
+        Chance an attempt to process a message fails transiently, in [0, 1].
+    poison_fraction : float
+        Fraction of messages that always fail, in [0, 1].
+    max_attempts : int
+        Attempts before a message goes to the dead-letter queue (>= 1).
+    backoff : Backoff
+        Delay between attempts; the partition waits meanwhile (ordered processing).
+    replay : Replay, optional
+        A rewind of the group during the run.
+    """
+
+    consumers: int = 1
+    processing: Distribution = Exponential(0.001)
+    commit_interval: float = 0.0
+    rebalance_pause: float = 3.0
+    changes: tuple[GroupChange, ...] = ()
+    failure_probability: float = 0.0
+    poison_fraction: float = 0.0
+    max_attempts: int = 3
+    backoff: Backoff = Backoff(base=0.05, cap=1.0)
+    replay: Replay | None = None
+
+    def __post_init__(self) -> None:
+        check_int("consumers", self.consumers, low=0, high=10_000)
+        check_instance("processing", self.processing, DISTRIBUTIONS, "a Distribution")
+        check_non_negative("commit_interval", self.commit_interval)
+        check_non_negative("rebalance_pause", self.rebalance_pause)
+        object.__setattr__(self, "changes", tuple(self.changes))
+        for i, change in enumerate(self.changes):
+            check_instance(f"changes[{i}]", change, GroupChange, "a GroupChange")
+        check_probability("failure_probability", self.failure_probability)
+        check_probability("poison_fraction", self.poison_fraction)
+        check_int("max_attempts", self.max_attempts, low=1)
+        check_instance("backoff", self.backoff, Backoff, "a Backoff")
+        if self.replay is not None:
+            check_instance("replay", self.replay, Replay, "a Replay")
+
+
+@dataclass(frozen=True)
+class EventDriven:
+    """Producer -> broker -> consumer group (-> database), optionally behind an API.
+
+    With ``front`` set, a client request goes to the API servers, which do their own
+    work, publish an event, and answer 202 Accepted once the broker acknowledges; the
+    consumers process the event later and write to ``db``.
+
+    Parameters
+    ----------
+    broker : Broker
+        The log.
+    consumers : ConsumerGroup
+        Who processes the messages.
+    producer : Producer
+        The send buffer.
+    front : AppTier, optional
+        API servers that accept requests and publish events.
+    db : Database, optional
+        Database each processed message writes to (one query, through the pool).
+    network : float
+        One-way network delay per hop, seconds (>= 0).
+    """
+
+    broker: Broker = Broker()
+    consumers: ConsumerGroup = ConsumerGroup()
+    producer: Producer = Producer()
+    front: AppTier | None = None
+    db: Database | None = None
+    network: float = 0.0005
+
+    def __post_init__(self) -> None:
+        check_instance("broker", self.broker, Broker, "a Broker")
+        check_instance("consumers", self.consumers, ConsumerGroup, "a ConsumerGroup")
+        check_instance("producer", self.producer, Producer, "a Producer")
+        if self.front is not None:
+            check_instance("front", self.front, AppTier, "an AppTier")
+        if self.db is not None:
+            check_instance("db", self.db, Database, "a Database")
+        check_non_negative("network", self.network)
+
+
+MODES = ("sync", "async")
+
+
+def hybrid(mode: str, *, app: AppTier, db: Database, broker: Broker = Broker(),
+           consumers: ConsumerGroup = ConsumerGroup(), network: float = 0.0005
+           ) -> RequestResponse | EventDriven:
+    """The same API built synchronously or asynchronously: the chapters' central switch.
+
+    ``"sync"``: the API servers write to the database and answer when it is done.
+    ``"async"``: they publish an event, answer 202 once the broker acknowledges, and the
+    consumer group writes to the database later. Run both with the same workload and
+    seed: arrivals, the API's work and each database write's cost are the same draws.
+
+    Parameters
+    ----------
+    mode : str
+        ``"sync"`` or ``"async"``.
+    app : AppTier
+        The API servers.
+    db : Database
+        The database both modes write to.
+    broker, consumers : Broker, ConsumerGroup
+        Used in ``"async"`` mode only.
+    network : float
+        One-way network delay per hop, seconds.
+
+    Returns
+    -------
+    RequestResponse or EventDriven
+    """
+    check_choice("mode", mode, MODES)
+    if mode == "sync":
+        return RequestResponse(app=app, db=db, network=network)
+    return EventDriven(broker=broker, consumers=consumers, front=app, db=db, network=network)
