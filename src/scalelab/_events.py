@@ -258,9 +258,10 @@ class _EventEngine:
             attempt += 1
             write = self.db.call(rid, self.keys[rid] if self.keys else None, False) \
                 if self.db else None
-            yield from consumer.node.visit(rid, self.processing[rid], write)
+            yield from consumer.node.occupy(rid, self.processing[rid], write)
             failed = (self.poison[rid] < group.poison_fraction
-                      or self._uniform(self.failure_u) < group.failure_probability)
+                      or (group.failure_probability > 0
+                          and self._uniform(self.failure_u) < group.failure_probability))
             if not failed:
                 outcome = COMPLETED
                 break

@@ -95,6 +95,27 @@ class _Node:
         self.visits.append((rid, enter, start, end))
         return status
 
+    def occupy(self, rid: int, hold: float, then: Process | None = None) -> Process:
+        """Like :meth:`visit` for a one-slot node that only one process ever uses (a
+        consumer): no queue and no resource events, only the bookkeeping."""
+        env = self.env
+        start = env.now
+        self.entered.append(start)
+        self.started.append(start)
+        try:
+            if hold:
+                yield env.timeout(hold)
+            status = COMPLETED
+            if then is not None:
+                status = yield from then
+        except simpy.Interrupt:
+            self.ended.append(env.now)
+            raise
+        end = env.now
+        self.ended.append(end)
+        self.visits.append((rid, start, start, end))
+        return status
+
     def _abandon(self, req: simpy.resources.resource.Request, started: bool) -> None:
         now = self.env.now
         if req.triggered:
