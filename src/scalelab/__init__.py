@@ -19,6 +19,7 @@ from .eventdriven import (
 )
 from .experiments import KneeCurve, knee_curve
 from .plots import plot_knee
+from .resilience import CircuitBreaker, Client, RetryBudget
 from .results import (
     COMPLETED,
     DROPPED,
@@ -46,21 +47,29 @@ from .theory import (
     mmc_wait_quantile,
 )
 from .topology import (
+    DISCIPLINES,
     LB_POLICIES,
     AppTier,
     Cache,
     Chain,
     Database,
+    FanOut,
     LoadBalancer,
     RequestResponse,
     Service,
     Station,
 )
-from .workload import ClosedLoop, Diurnal, Poisson, Spike, Step, Uniform, Zipf
+from .workload import Burst, ClosedLoop, Diurnal, Poisson, Spike, Step, Uniform, Zipf
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Burst",
+    "CircuitBreaker",
+    "Client",
+    "DISCIPLINES",
+    "FanOut",
+    "RetryBudget",
     "Backoff",
     "Broker",
     "ConsumerGroup",

@@ -12,12 +12,13 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from ._core import Process, _Balancer, _Run, _shard_of
 from ._streams import UNIFORM, Draws
-from .engine import Process, _Balancer, _DatabaseClient, _Run, _shard_of
+from ._systems import _DatabaseClient
 from .eventdriven import EventDriven, Replay
 from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, _PartitionLog
 from .topology import LoadBalancer
-from .workload import ClosedLoop, Poisson
+from .workload import Workload
 
 
 class _Partition:
@@ -83,7 +84,7 @@ class _Consumer:
 class _EventEngine:
     """Builds the processes of an :class:`EventDriven` system inside a :class:`_Run`."""
 
-    def __init__(self, run: _Run, system: EventDriven, workload: Poisson | ClosedLoop,
+    def __init__(self, run: _Run, system: EventDriven, workload: Workload,
                  n: int) -> None:
         self.run = run
         self.env = run.env
@@ -385,7 +386,7 @@ class _EventEngine:
         return min(min(times, default=self.run.duration), self.run.duration)
 
 
-def event_driven(run: _Run, system: EventDriven, workload: Poisson | ClosedLoop,
+def event_driven(run: _Run, system: EventDriven, workload: Workload,
                  n: int) -> Callable[[int], Process]:
     """Set up ``system`` in ``run``; returns the per-request handler."""
     return _EventEngine(run, system, workload, n).handle

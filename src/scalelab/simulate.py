@@ -7,43 +7,56 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._core import MAX_REQUESTS
 from ._streams import stream
 from ._validate import check_choice, check_instance, check_int, check_positive, check_real
-from .engine import MAX_REQUESTS, run_simpy
+from .engine import System, run_simpy
 from .eventdriven import EventDriven
 from .fastpath import run_fast
+from .resilience import Client
 from .results import SimulationResult, _build_result
-from .topology import Chain, RequestResponse, Station
-from .workload import ClosedLoop, Poisson
+from .topology import Chain, FanOut, RequestResponse, Station
+from .workload import Burst, ClosedLoop, Poisson, Workload
 
 __all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies"]
 
 ENGINES = ("auto", "simpy", "fast")
 """``"auto"`` uses the exact fast path where it applies, otherwise SimPy."""
 
-_SYSTEMS = (Station, Chain, RequestResponse, EventDriven)
+_SYSTEMS = (Station, Chain, RequestResponse, FanOut, EventDriven)
 
 
-def fast_path_applies(system: object, workload: object) -> bool:
+def fast_path_applies(system: object, workload: object, client: object = None) -> bool:
     """True when the exact recursion can replace the event simulation: a single
-    :class:`Station` with an unbounded FCFS queue fed by open :class:`Poisson` arrivals."""
+    :class:`Station` with an unbounded FIFO queue fed by open :class:`Poisson` arrivals,
+    with no client policy."""
     return (isinstance(system, Station) and system.queue_limit is None
-            and isinstance(workload, Poisson))
+            and system.discipline == "fifo" and isinstance(workload, Poisson)
+            and client is None)
 
 
 def _check(system: object, workload: object, duration: float, seed: int,
-           warmup: float | None, engine: str) -> tuple[float, float]:
+           warmup: float | None, engine: str, client: object) -> tuple[float, float]:
     check_instance("system", system, _SYSTEMS,
-                   "a Station, Chain, RequestResponse or EventDriven system")
-    check_instance("workload", workload, (Poisson, ClosedLoop), "a Poisson or ClosedLoop workload")
+                   "a Station, Chain, RequestResponse, FanOut or EventDriven system")
+    check_instance("workload", workload, (Poisson, ClosedLoop, Burst),
+                   "a Poisson, ClosedLoop or Burst workload")
+    if client is not None:
+        check_instance("client", client, Client, "a Client")
+        if isinstance(system, EventDriven):
+            raise ValueError("client is not supported for EventDriven systems; use the "
+                             "ConsumerGroup's retries and the Producer's buffer")
+        if getattr(system, "timeout", None) is not None:
+            raise ValueError("the system has a timeout and a client is given; set the "
+                             "timeout on the Client only")
     duration = check_positive("duration", duration)
     check_int("seed", seed, low=0)
     warmup = 0.1 * duration if warmup is None else check_real(
         "warmup", warmup, low=0.0, high=duration, high_open=True)
     check_choice("engine", engine, ENGINES)
-    if engine == "fast" and not fast_path_applies(system, workload):
-        raise ValueError("engine='fast' needs a Station without queue_limit and a Poisson "
-                         "workload; use engine='auto' or 'simpy'")
+    if engine == "fast" and not fast_path_applies(system, workload, client):
+        raise ValueError("engine='fast' needs a FIFO Station without queue_limit, a Poisson "
+                         "workload and no client; use engine='auto' or 'simpy'")
     expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
     if expected > MAX_REQUESTS:
         raise ValueError(f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
@@ -57,17 +70,16 @@ def _check(system: object, workload: object, duration: float, seed: int,
     return duration, warmup
 
 
-def simulate(system: Station | Chain | RequestResponse | EventDriven,
-             workload: Poisson | ClosedLoop,
-             duration: float, seed: int, warmup: float | None = None,
-             engine: str = "auto") -> SimulationResult:
+def simulate(system: System, workload: Workload, duration: float, seed: int,
+             warmup: float | None = None, engine: str = "auto",
+             client: Client | None = None) -> SimulationResult:
     """Run ``system`` under ``workload`` for ``duration`` seconds.
 
     Parameters
     ----------
-    system : Station or Chain or RequestResponse or EventDriven
+    system : Station or Chain or RequestResponse or FanOut or EventDriven
         What to simulate.
-    workload : Poisson or ClosedLoop
+    workload : Poisson or ClosedLoop or Burst
         Who sends requests.
     duration : float
         Simulated seconds (> 0). Requests still in progress at the end count as in flight.
@@ -78,19 +90,21 @@ def simulate(system: Station | Chain | RequestResponse | EventDriven,
         ``duration``.
     engine : str
         One of ``ENGINES``.
+    client : Client, optional
+        Timeouts, retries, retry budget and circuit breaker of the callers.
 
     Returns
     -------
     SimulationResult
     """
-    duration, warmup = _check(system, workload, duration, seed, warmup, engine)
-    if engine != "simpy" and fast_path_applies(system, workload):
+    duration, warmup = _check(system, workload, duration, seed, warmup, engine, client)
+    if engine != "simpy" and fast_path_applies(system, workload, client):
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log = run_fast(system, arrival, seed, duration)
         return _build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
                              arrival=arrival, finish=finish, status=status, logs=[log],
                              counters={})
-    run, logs = run_simpy(system, workload, duration, seed)
+    run, logs = run_simpy(system, workload, duration, seed, client)
     events = isinstance(system, EventDriven)
     return _build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
                          arrival=np.asarray(run.arrival, dtype=float),
@@ -147,9 +161,9 @@ class Estimate:
         return cls(float(arr.mean()), half, tuple(arr.tolist()))
 
 
-def replicate(system: Station | Chain | RequestResponse, workload: Poisson | ClosedLoop,
-              duration: float, seed: int, replications: int = 10,
-              warmup: float | None = None, engine: str = "auto") -> dict[str, Estimate]:
+def replicate(system: System, workload: Workload, duration: float, seed: int,
+              replications: int = 10, warmup: float | None = None, engine: str = "auto",
+              client: Client | None = None) -> dict[str, Estimate]:
     """Run independent replications and estimate each summary figure with a 95% CI.
 
     Replication ``i`` uses seed ``seed * 1000 + i``; figures that are ``None`` in some
@@ -157,7 +171,7 @@ def replicate(system: Station | Chain | RequestResponse, workload: Poisson | Clo
 
     Parameters
     ----------
-    system, workload, duration, warmup, engine
+    system, workload, duration, warmup, engine, client
         As for :func:`simulate`.
     seed : int
         Base seed (>= 0).
@@ -171,7 +185,8 @@ def replicate(system: Station | Chain | RequestResponse, workload: Poisson | Clo
     """
     check_int("replications", replications, low=1, high=1000)
     check_int("seed", seed, low=0)
-    runs = [simulate(system, workload, duration, seed * 1000 + i, warmup, engine).summary()
+    runs = [simulate(system, workload, duration, seed * 1000 + i, warmup, engine,
+                     client).summary()
             for i in range(replications)]
     out = {}
     for name in runs[0]:

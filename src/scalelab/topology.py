@@ -21,6 +21,7 @@ from .distributions import DISTRIBUTIONS, Distribution, Exponential
 
 __all__ = [
     "LB_POLICIES",
+    "DISCIPLINES",
     "Station",
     "LoadBalancer",
     "AppTier",
@@ -29,10 +30,15 @@ __all__ = [
     "Database",
     "Cache",
     "RequestResponse",
+    "FanOut",
 ]
 
 LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
 """Load-balancing policies understood by :class:`LoadBalancer`."""
+
+DISCIPLINES = ("fifo", "lifo")
+"""Queue orders: first come first served, or newest first (which, under overload, serves
+requests whose clients are still waiting)."""
 
 
 def _check_distribution(name: str, value: object) -> None:
@@ -57,20 +63,30 @@ class Station:
     service : Distribution
         Service time per request, seconds.
     queue_limit : int, optional
-        Most requests that may wait; an arrival finding it full is dropped. None: unbounded.
+        Most requests that may wait; an arrival finding it full is dropped (load shedding
+        by queue length). None: unbounded; 0: no waiting room (an Erlang loss system).
     name : str
         Label used in results, e.g. ``result.timeseries("server.queue_length")``.
+    discipline : str
+        ``"fifo"`` or ``"lifo"`` (one of ``DISCIPLINES``).
+    shed_expired : bool
+        Drop, at no cost, a request whose client timed out while it waited (load shedding
+        by deadline; needs a :class:`~scalelab.Client` with a timeout).
     """
 
     servers: int = 1
     service: Distribution = Exponential(1.0)
     queue_limit: int | None = None
     name: str = "server"
+    discipline: str = "fifo"
+    shed_expired: bool = False
 
     def __post_init__(self) -> None:
         check_int("servers", self.servers, low=1)
         _check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
+        check_choice("discipline", self.discipline, DISCIPLINES)
+        check_instance("shed_expired", self.shed_expired, bool, "True or False")
 
 
 @dataclass(frozen=True)
@@ -108,18 +124,26 @@ class AppTier:
         CPU time of the application's own work per request, seconds.
     queue_limit : int, optional
         Accept-queue length per server; arrivals beyond it are dropped. None: unbounded.
+    discipline : str
+        ``"fifo"`` or ``"lifo"``.
+    shed_expired : bool
+        Drop a request whose client timed out while it waited for a worker.
     """
 
     servers: int = 1
     workers: int = 8
     service: Distribution = Exponential(0.005)
     queue_limit: int | None = None
+    discipline: str = "fifo"
+    shed_expired: bool = False
 
     def __post_init__(self) -> None:
         check_int("servers", self.servers, low=1)
         check_int("workers", self.workers, low=1)
         _check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
+        check_choice("discipline", self.discipline, DISCIPLINES)
+        check_instance("shed_expired", self.shed_expired, bool, "True or False")
 
 
 @dataclass(frozen=True)
@@ -253,11 +277,14 @@ class Cache:
         LRU capacity in keys (>= 1); needs a workload with ``keys``.
     latency : float
         Time of a cache lookup, seconds (>= 0).
+    flush_at : float, optional
+        Time at which an LRU cache loses everything (a restart), seconds (>= 0).
     """
 
     hit_ratio: float | None = None
     size: int | None = None
     latency: float = 0.0005
+    flush_at: float | None = None
 
     def __post_init__(self) -> None:
         if (self.hit_ratio is None) == (self.size is None):
@@ -269,6 +296,11 @@ class Cache:
         if self.size is not None:
             check_int("size", self.size, low=1)
         check_non_negative("latency", self.latency)
+        if self.flush_at is not None:
+            check_non_negative("flush_at", self.flush_at)
+            if self.size is None:
+                raise ValueError("flush_at needs an LRU cache (size=...); a fixed hit_ratio "
+                                 "has no contents to lose")
 
 
 @dataclass(frozen=True)
@@ -310,3 +342,42 @@ class RequestResponse:
         check_non_negative("network", self.network)
         if self.timeout is not None:
             check_positive("timeout", self.timeout)
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A request that fans out to ``fanout`` backend calls in parallel and answers when
+    the last one returns (a search query over shards, a page built from many services).
+
+    Parameters
+    ----------
+    fanout : int
+        Backend calls per request, 1 to 1000.
+    servers : int
+        Backend servers, each with its own queue; each call picks one at random (>= 1).
+    workers : int
+        Concurrent calls one backend server handles (>= 1).
+    service : Distribution
+        Time of one backend call, seconds; e.g. ``Bimodal(0.01, 0.2, 0.01)`` for 1% slow.
+    hedge_after : float, optional
+        Send a second copy of a call to another server if the first has not answered
+        after this many seconds (> 0); the slower copy is cancelled.
+    network : float
+        One-way network delay, seconds (>= 0).
+    """
+
+    fanout: int = 10
+    servers: int = 50
+    workers: int = 4
+    service: Distribution = Exponential(0.01)
+    hedge_after: float | None = None
+    network: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_int("fanout", self.fanout, low=1, high=1000)
+        check_int("servers", self.servers, low=1)
+        check_int("workers", self.workers, low=1)
+        _check_distribution("service", self.service)
+        if self.hedge_after is not None:
+            check_positive("hedge_after", self.hedge_after)
+        check_non_negative("network", self.network)

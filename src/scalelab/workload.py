@@ -25,6 +25,7 @@ __all__ = [
     "Diurnal",
     "Poisson",
     "ClosedLoop",
+    "Burst",
     "Workload",
 ]
 
@@ -280,5 +281,42 @@ class ClosedLoop(_Mix):
         self._check_mix()
 
 
-Workload = Poisson | ClosedLoop
+@dataclass(frozen=True)
+class Burst(_Mix):
+    """``requests`` requests sent at once at time ``at`` (or spread uniformly over
+    ``spread`` seconds): a thundering herd, many clients contending for one resource.
+
+    Parameters
+    ----------
+    requests : int
+        Number of requests, 1 to 1,000,000.
+    at : float
+        When they are sent, seconds (>= 0).
+    spread : float
+        Width of the window they are spread over, seconds (>= 0).
+    keys : Uniform or Zipf, optional
+        Key popularity.
+    read_fraction : float
+        Fraction of reads, in [0, 1].
+    """
+
+    requests: int
+    at: float = 0.0
+    spread: float = 0.0
+    keys: KeyPopularity | None = None
+    read_fraction: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_int("requests", self.requests, low=1, high=1_000_000)
+        check_non_negative("at", self.at)
+        check_non_negative("spread", self.spread)
+        self._check_mix()
+
+    def arrival_times(self, rng: np.random.Generator, duration: float) -> np.ndarray:
+        """Arrival times in ``[0, duration)``, seconds, sorted."""
+        times = np.sort(self.at + rng.uniform(0.0, self.spread, self.requests))
+        return times[times < duration]
+
+
+Workload = Poisson | ClosedLoop | Burst
 """Any workload."""

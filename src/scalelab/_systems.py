@@ -1,0 +1,246 @@
+"""The request-response systems: a station, a call chain, the app-cache-database stack
+and a fan-out. Each builder returns ``handle(rid, deadline)``, one attempt at one request,
+returning its status; :mod:`scalelab._client` wraps it with the client's policy.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+
+import simpy
+
+from ._client import Handler
+from ._core import Process, _Balancer, _Run, _shard_of
+from ._streams import UNIFORM, Draws
+from .distributions import Exponential
+from .results import COMPLETED, DROPPED, FAILED
+from .topology import Chain, Database, FanOut, RequestResponse, Station
+from .workload import Workload
+
+
+def _flush_later(run: _Run, lru: OrderedDict[int, None], at: float) -> Process:
+    """Empty the cache at time ``at`` (a restart, a failover to a cold node)."""
+    yield run.env.timeout(at)
+    lru.clear()
+    run.counters["cache.flushed_at"] = at
+    return COMPLETED
+
+
+def _station(run: _Run, system: Station, n: int) -> Handler:
+    node = run.node(system.name, system.servers, system.queue_limit,
+                    system.discipline == "lifo", system.shed_expired)
+    service = Draws(system.service, run.stream(f"{system.name}.service"), n)
+
+    def handle(rid: int, deadline: float | None) -> Process:
+        return (yield from node.visit(rid, service[rid], None, deadline))
+
+    return handle
+
+
+def _chain(run: _Run, system: Chain, n: int) -> Handler:
+    net = system.network
+    hops = []
+    for s in system.services:
+        nodes = [run.node(f"{s.name}[{i}]", s.workers) for i in range(s.servers)]
+        hops.append((s, _Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
+                     Draws(s.service, run.stream(f"{s.name}.service"), n),
+                     Draws(UNIFORM, run.stream(f"{s.name}.availability"), n)))
+    failures = {s.name: 0 for s in system.services}
+
+    def hop(i: int, rid: int) -> Process:
+        spec, balancer, service, fate = hops[i]
+        if net:
+            yield from run.network(rid, net)
+        if fate[rid] >= spec.availability:
+            failures[spec.name] += 1
+            return FAILED
+        downstream = hop(i + 1, rid) if i + 1 < len(hops) else None
+        status = yield from balancer.pick().visit(rid, service[rid], downstream)
+        if net:
+            yield from run.network(rid, net)
+        return status
+
+    def handle(rid: int, deadline: float | None) -> Process:
+        return (yield from hop(0, rid))
+
+    run.finalizers.append(lambda: run.counters.update(
+        {f"{name}.failures": float(v) for name, v in failures.items()}))
+    return handle
+
+
+class _ShardGroup:
+    """One shard: a primary, its read replicas, a connection pool, and write visibility."""
+
+    def __init__(self, run: _Run, db: Database, label: str) -> None:
+        self.primary = run.node(label, db.concurrency)
+        self.replicas = [run.node(f"{label}.replica[{j}]", db.concurrency)
+                         for j in range(db.read_replicas)]
+        self.pool = run.node(f"{label}.pool", db.pool) if db.pool is not None else None
+        self.visible_at: dict[int, float] = {}
+        self.next_replica = 0
+
+
+class _DatabaseClient:
+    """Queries against a (sharded, replicated, pooled) database, with read/write counts
+    and stale reads; shared by request-response and event-driven systems."""
+
+    def __init__(self, run: _Run, db: Database, n: int, net: float) -> None:
+        self.run = run
+        self.net = net
+        self.groups = [_ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
+                       for i in range(db.shards)]
+        self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
+        self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
+        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
+        run.finalizers.append(lambda: run.counters.update(
+            {k: float(v) for k, v in self.stats.items()}))
+
+    def _query(self, rid: int, key: int | None, is_read: bool, group: _ShardGroup) -> Process:
+        if is_read and group.replicas:
+            group.next_replica = (group.next_replica + 1) % len(group.replicas)
+            node = group.replicas[group.next_replica]
+        else:
+            node = group.primary
+        status = yield from node.visit(rid, self.service[rid])
+        if key is not None:
+            now = self.run.env.now
+            if not is_read:
+                group.visible_at[key] = now + self.lag[rid]
+            elif node is not group.primary and group.visible_at.get(key, 0.0) > now:
+                self.stats["db.stale_reads"] += 1
+        return status
+
+    def call(self, rid: int, key: int | None, is_read: bool) -> Process:
+        """One query: network, a pooled connection, the node, network back."""
+        self.stats["db.reads" if is_read else "db.writes"] += 1
+        group = self.groups[_shard_of(rid if key is None else key, len(self.groups))]
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        work = self._query(rid, key, is_read, group)
+        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        return status
+
+
+def _request_response(run: _Run, system: RequestResponse, workload: Workload,
+                      n: int) -> Handler:
+    env = run.env
+    net = system.network
+    app = system.app
+    nodes = [run.node(f"app[{i}]", app.workers, app.queue_limit, app.discipline == "lifo",
+                      app.shed_expired) for i in range(app.servers)]
+    balancer = _Balancer(system.lb, nodes, run.stream("lb"))
+    app_service = Draws(app.service, run.stream("app.service"), n)
+    reads = Draws(UNIFORM, run.stream("read_or_write"), n)
+    read_fraction = workload.read_fraction
+    keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys is not None else None
+    stats = {"cache.hits": 0, "cache.misses": 0}
+    db = system.db
+    database = _DatabaseClient(run, db, n, net) if db is not None else None
+    cache = system.cache
+    lru: OrderedDict[int, None] = OrderedDict()
+    cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
+
+    if cache is not None and cache.flush_at is not None:
+        run.env.process(_flush_later(run, lru, cache.flush_at))
+
+    def backend(rid: int, deadline: float | None) -> Process:
+        is_read = reads[rid] < read_fraction
+        key = keys[rid] if keys is not None else None
+        if cache is not None:
+            if is_read:
+                if cache.latency:
+                    yield env.timeout(cache.latency)
+                if cache.hit_ratio is not None:
+                    hit = cache_u[rid] < cache.hit_ratio
+                else:
+                    hit = key in lru
+                    if hit:
+                        lru.move_to_end(key)
+                if hit:
+                    stats["cache.hits"] += 1
+                    return COMPLETED
+                stats["cache.misses"] += 1
+            elif key is not None:
+                lru.pop(key, None)
+        status = yield from database.call(rid, key, is_read)
+        # A result that comes back after the caller's deadline is thrown away, not cached.
+        in_time = deadline is None or env.now < deadline
+        if cache is not None and cache.size is not None and is_read and key is not None \
+                and in_time:
+            lru[key] = None
+            if len(lru) > cache.size:
+                lru.popitem(last=False)
+        return status
+
+    def handle(rid: int, deadline: float | None) -> Process:
+        if net:
+            yield from run.network(rid, net)
+        downstream = backend(rid, deadline) if db is not None else None
+        status = yield from balancer.pick().visit(rid, app_service[rid], downstream, deadline)
+        if net and status != DROPPED:
+            yield from run.network(rid, net)
+        return status
+
+    def finish() -> None:
+        if cache is not None:
+            run.counters.update({k: float(v) for k, v in stats.items()})
+            lookups = stats["cache.hits"] + stats["cache.misses"]
+            run.counters["cache.hit_ratio"] = stats["cache.hits"] / lookups if lookups else 0.0
+
+    run.finalizers.append(finish)
+    return handle
+
+
+def _fanout(run: _Run, system: FanOut, n: int) -> Handler:
+    env = run.env
+    net = system.network
+    nodes = [run.node(f"backend[{i}]", system.workers) for i in range(system.servers)]
+    picks = Draws(UNIFORM, run.stream("fanout.pick"), n)
+    service = Draws(system.service, run.stream("fanout.service"), n * system.fanout)
+    pick_order, call_order = itertools.count(), itertools.count()
+    stats = {"fanout.calls": 0.0, "fanout.hedges": 0.0, "fanout.cancelled": 0.0}
+    run.finalizers.append(lambda: run.counters.update(stats))
+
+    def pick(avoid: object = None) -> object:
+        i = int(picks[next(pick_order)] * len(nodes))
+        if nodes[i] is avoid:
+            i = (i + 1) % len(nodes)
+        return nodes[i]
+
+    def call(rid: int, node: object) -> Process:
+        stats["fanout.calls"] += 1
+        try:
+            return (yield from node.visit(rid, service[next(call_order)]))
+        except simpy.Interrupt:  # the other copy of a hedged call answered first
+            stats["fanout.cancelled"] += 1
+            return FAILED
+
+    def leaf(rid: int) -> Process:
+        first_node = pick()
+        first = env.process(call(rid, first_node))
+        if system.hedge_after is None:
+            return (yield first)
+        yield first | env.timeout(system.hedge_after)
+        if first.triggered:
+            return first.value
+        stats["fanout.hedges"] += 1
+        second = env.process(call(rid, pick(avoid=first_node)))
+        yield first | second
+        winner, loser = (first, second) if first.triggered else (second, first)
+        if loser.is_alive:
+            loser.interrupt()
+        return winner.value
+
+    def handle(rid: int, deadline: float | None) -> Process:
+        if net:
+            yield from run.network(rid, net)
+        calls = [env.process(leaf(rid)) for _ in range(system.fanout)]
+        yield env.all_of(calls)
+        if net:
+            yield from run.network(rid, net)
+        return COMPLETED if all(c.value == COMPLETED for c in calls) else FAILED
+
+    return handle
