@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ._core import Process, _Run
 from ._streams import UNIFORM, Draws
 from .resilience import CircuitBreaker, Client, RetryBudget
-from .results import COMPLETED, FAILED, TIMED_OUT
+from .results import COMPLETED, FAILED, IN_FLIGHT, TIMED_OUT
 
 Handler = Callable[[int, float | None], Process]
 
@@ -80,7 +80,8 @@ class _Breaker:
         self.stats["breaker.opened"] += 1
 
 
-def client_calls(run: _Run, handle: Handler, client: Client | None) -> Callable[[int], Process]:
+def client_calls(run: _Run, handle: Handler, client: Client | None
+                 ) -> Callable[[int], Process]:
     """The per-request process: one attempt without a client policy, else attempts with
     timeouts, retries, a budget and a breaker; records the final status."""
     env = run.env
@@ -94,6 +95,8 @@ def client_calls(run: _Run, handle: Handler, client: Client | None) -> Callable[
         return plain
 
     timeout = client.timeout
+    if client.retries == 0 and client.breaker is None and client.budget is None:
+        return _deadline_only(run, handle, timeout)
     stats = {"client.attempts": 0.0, "client.retries": 0.0, "client.budget_denied": 0.0,
              "breaker.rejected": 0.0, "breaker.opened": 0.0}
     breaker = _Breaker(client.breaker, stats) if client.breaker else None
@@ -136,4 +139,31 @@ def client_calls(run: _Run, handle: Handler, client: Client | None) -> Callable[
         done(rid, status)
         return status
 
+    return call
+
+
+def _deadline_only(run: _Run, handle: Handler, timeout: float) -> Callable[[int], Process]:
+    """A client that only times out, without a process per attempt: the request runs
+    inline and, if it ends after its deadline, counts as timed out at the deadline.
+    Requests still running past their deadline when the run ends are settled the same way
+    by a finalizer, so the outcome equals the general path's exactly."""
+    env = run.env
+    run.finalizers.append(lambda: run.counters.update(
+        {"client.attempts": float(len(run.arrival)), "client.retries": 0.0}))
+
+    def call(rid: int) -> Process:
+        deadline = env.now + timeout
+        status = yield from handle(rid, deadline)
+        if env.now > deadline:
+            run.done(rid, TIMED_OUT, at=deadline)
+        else:
+            run.done(rid, status)
+        return status
+
+    def settle_overdue() -> None:
+        for rid, arrived in enumerate(run.arrival):
+            if run.status[rid] == IN_FLIGHT and arrived + timeout < run.duration:
+                run.done(rid, TIMED_OUT, at=arrived + timeout)
+
+    run.finalizers.append(settle_overdue)
     return call

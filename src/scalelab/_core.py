@@ -50,7 +50,7 @@ class _Node:
 
     def __init__(self, env: simpy.Environment, name: str, capacity: int,
                  queue_limit: int | None = None, lifo: bool = False,
-                 shed_expired: bool = False) -> None:
+                 shed_expired: float | None = None) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
@@ -74,11 +74,11 @@ class _Node:
         """Wait for a slot, hold it ``hold`` seconds, then run ``then`` while still holding it.
 
         Returns the request's status: ``DROPPED`` if the queue was full (or, with
-        ``shed_expired``, if the slot came after ``deadline``, when the client had already
-        given up), else the status ``then`` returned (``COMPLETED`` when there is nothing
-        downstream). If the calling process is interrupted (a consumer crashing, a hedged
-        call cancelled), the slot or queue place is given back and the interruption
-        propagates.
+        ``shed_expired`` set to the expected service time, if the slot came too late to
+        finish by the client's ``deadline``), else the status ``then`` returned
+        (``COMPLETED`` when there is nothing downstream). If the calling process is
+        interrupted (a consumer crashing, a hedged call cancelled), the slot or queue place
+        is given back and the interruption propagates.
         """
         env = self.env
         res = self.res
@@ -94,7 +94,8 @@ class _Node:
             yield req
             start = env.now
             self.started.append(start)
-            if deadline is not None and self.shed_expired and start >= deadline:
+            if deadline is not None and self.shed_expired is not None \
+                    and start + self.shed_expired >= deadline:
                 res.release(req)
                 self.ended.append(start)
                 self.shed += 1
@@ -220,7 +221,7 @@ class _Run:
         self.finalizers: list[Callable[[], None]] = []
 
     def node(self, name: str, capacity: int, queue_limit: int | None = None,
-             lifo: bool = False, shed_expired: bool = False) -> _Node:
+             lifo: bool = False, shed_expired: float | None = None) -> _Node:
         node = _Node(self.env, name, capacity, queue_limit, lifo, shed_expired)
         self.nodes.append(node)
         return node
@@ -241,11 +242,11 @@ class _Run:
         yield self.env.timeout(delay)
         return COMPLETED
 
-    def done(self, rid: int, status: int) -> None:
-        """Record the outcome unless the client already gave up on the request."""
+    def done(self, rid: int, status: int, at: float | None = None) -> None:
+        """Record the outcome (at time ``at``, default now) unless already recorded."""
         if self.status[rid] == IN_FLIGHT:
             self.status[rid] = status
-            self.finish[rid] = self.env.now
+            self.finish[rid] = self.env.now if at is None else at
 
     def reply(self, rid: int, ok: bool) -> None:
         """Event-driven: the client got its answer (acknowledgement or 202) now."""

@@ -29,7 +29,8 @@ def _flush_later(run: _Run, lru: OrderedDict[int, None], at: float) -> Process:
 
 def _station(run: _Run, system: Station, n: int) -> Handler:
     node = run.node(system.name, system.servers, system.queue_limit,
-                    system.discipline == "lifo", system.shed_expired)
+                    system.discipline == "lifo",
+                    system.service.mean if system.shed_expired else None)
     service = Draws(system.service, run.stream(f"{system.name}.service"), n)
 
     def handle(rid: int, deadline: float | None) -> Process:
@@ -130,7 +131,8 @@ def _request_response(run: _Run, system: RequestResponse, workload: Workload,
     net = system.network
     app = system.app
     nodes = [run.node(f"app[{i}]", app.workers, app.queue_limit, app.discipline == "lifo",
-                      app.shed_expired) for i in range(app.servers)]
+                      app.service.mean if app.shed_expired else None)
+             for i in range(app.servers)]
     balancer = _Balancer(system.lb, nodes, run.stream("lb"))
     app_service = Draws(app.service, run.stream("app.service"), n)
     reads = Draws(UNIFORM, run.stream("read_or_write"), n)
@@ -143,6 +145,8 @@ def _request_response(run: _Run, system: RequestResponse, workload: Workload,
     lru: OrderedDict[int, None] = OrderedDict()
     cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
 
+    if cache is not None and cache.warm:
+        lru.update((k, None) for k in range(cache.size - 1, -1, -1))
     if cache is not None and cache.flush_at is not None:
         run.env.process(_flush_later(run, lru, cache.flush_at))
 

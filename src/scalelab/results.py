@@ -233,7 +233,8 @@ class SimulationResult:
             finished in the bin, s; for a read model this is its staleness); at each
             sample time: ``"in_flight"``, ``"<component>.queue_length"``,
             ``"<component>.busy"`` (a component or a tier prefix such as ``"app"``, summed
-            over ``app[0]``, ``app[1]``, ...), and for event-driven systems ``"lag"`` /
+            over ``app[0]``, ``app[1]``, ...), per bin ``"<component>.completions"``
+            (visits finished per second), and for event-driven systems ``"lag"`` /
             ``"lag_seconds"`` (all partitions: messages not yet processed, and the age of
             the oldest, s) or ``"partition[i].lag"`` / ``"partition[i].lag_seconds"``.
             Empty bins read 0.
@@ -266,6 +267,10 @@ class SimulationResult:
                                                   axis=0))
         logs = [log for key, log in self._logs.items()
                 if key == component or key.startswith(component + "[")]
+        if logs and quantity == "completions":
+            ends = np.concatenate([g.visit_end for g in logs])
+            counts, _ = np.histogram(ends, edges)
+            return TimeSeries(name, edges[:-1], counts / width)
         if logs and quantity in ("queue_length", "busy"):
             if quantity == "queue_length":
                 values = sum(_count_le(g.entered, edges) - _count_le(g.started, edges)
@@ -275,7 +280,7 @@ class SimulationResult:
                              for g in logs)
             return TimeSeries(name, edges, values)
         known = ["throughput", "latency", "completion", "in_flight"] + [
-            f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy")]
+            f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy", "completions")]
         if self._partitions:
             known += ["lag", "lag_seconds"] + [f"{p}.lag" for p in self._partitions]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")

@@ -22,6 +22,7 @@ __all__ = [
     "md1",
     "mg1",
     "mm1_response_quantile",
+    "closed_loop_throughput",
     "mmc_wait_quantile",
 ]
 
@@ -254,3 +255,33 @@ def mmc_wait_quantile(arrival_rate: float, service_rate: float, servers: int, q:
     if q <= 1 - m.prob_wait:
         return 0.0
     return math.log(m.prob_wait / (1 - q)) / (servers * service_rate - arrival_rate)
+
+
+def closed_loop_throughput(clients: int, mean_service: float, think_time: float) -> float:
+    """Throughput of ``clients`` users cycling between a think time and one exponential
+    FCFS server, by exact mean value analysis (Reiser and Lavenberg, 1980).
+
+    Parameters
+    ----------
+    clients : int
+        Number of users N (>= 1).
+    mean_service : float
+        Mean service time S, seconds (> 0).
+    think_time : float
+        Mean think time Z, seconds (>= 0).
+
+    Returns
+    -------
+    float
+        Requests per second; never above ``1 / mean_service``.
+    """
+    n_users = check_int("clients", clients, low=1)
+    s = check_positive("mean_service", mean_service)
+    z = check_non_negative("think_time", think_time)
+    queue = 0.0
+    throughput = 0.0
+    for n in range(1, n_users + 1):
+        response = s * (1 + queue)
+        throughput = n / (response + z)
+        queue = throughput * response
+    return throughput

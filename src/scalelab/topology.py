@@ -70,8 +70,10 @@ class Station:
     discipline : str
         ``"fifo"`` or ``"lifo"`` (one of ``DISCIPLINES``).
     shed_expired : bool
-        Drop, at no cost, a request whose client timed out while it waited (load shedding
-        by deadline; needs a :class:`~scalelab.Client` with a timeout).
+        Load shedding by deadline: when a request reaches a server too late to finish
+        before its client's timeout (start + mean service time >= deadline), drop it at
+        no cost instead of doing useless work. Needs a :class:`~scalelab.Client` with a
+        timeout.
     """
 
     servers: int = 1
@@ -127,7 +129,8 @@ class AppTier:
     discipline : str
         ``"fifo"`` or ``"lifo"``.
     shed_expired : bool
-        Drop a request whose client timed out while it waited for a worker.
+        Drop, at no cost, a request that reaches a worker too late to finish before its
+        client's timeout (start + mean service time >= deadline).
     """
 
     servers: int = 1
@@ -279,12 +282,16 @@ class Cache:
         Time of a cache lookup, seconds (>= 0).
     flush_at : float, optional
         Time at which an LRU cache loses everything (a restart), seconds (>= 0).
+    warm : bool
+        Start an LRU cache holding the ``size`` most popular keys (keys 0, 1, ...)
+        instead of empty.
     """
 
     hit_ratio: float | None = None
     size: int | None = None
     latency: float = 0.0005
     flush_at: float | None = None
+    warm: bool = False
 
     def __post_init__(self) -> None:
         if (self.hit_ratio is None) == (self.size is None):
@@ -301,6 +308,9 @@ class Cache:
             if self.size is None:
                 raise ValueError("flush_at needs an LRU cache (size=...); a fixed hit_ratio "
                                  "has no contents to lose")
+        check_instance("warm", self.warm, bool, "True or False")
+        if self.warm and self.size is None:
+            raise ValueError("warm=True needs an LRU cache (size=...)")
 
 
 @dataclass(frozen=True)
