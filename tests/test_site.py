@@ -28,9 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
 # Hosts a page may contact when a reader views it. Tests answer these requests with an
 # empty body, so no test depends on the network.
 VIEW_TIME_CDNS = {
-    "cdn.jsdelivr.net": "MathJax 3 (sphinx math) and @jupyter-widgets/html-manager",
-    "unpkg.com": "jupyter widget JavaScript (ipywidgets embed manager)",
-    "cdnjs.cloudflare.com": "require.js, loaded by the widget embed manager",
+    "cdn.jsdelivr.net": "MathJax 3, for the equations (Sphinx and JupyterQuiz load it)",
 }
 
 # Console messages the theme prints that are not errors of ours, matched by exact text.

@@ -6,6 +6,7 @@ seconds and rates in requests per second throughout. The :mod:`theory <scalelab.
 formulas are what the simulator is validated against.
 """
 
+from .comparisons import ChainAvailability, SyncAsync, chain_availability, sync_vs_async
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
 from .eventdriven import (
     Broker,
@@ -17,7 +18,14 @@ from .eventdriven import (
     Retention,
     hybrid,
 )
-from .experiments import KneeCurve, knee_curve
+from .experiments import (
+    KneeCurve,
+    LittleCheck,
+    Pooling,
+    knee_curve,
+    littles_law_check,
+    pooling_comparison,
+)
 from .phenomena import (
     ColdCacheCollapse,
     CoordinatedOmission,
@@ -33,14 +41,21 @@ from .phenomena import (
     retry_amplification,
 )
 from .plots import (
+    plot_architectures,
+    plot_chain,
     plot_cold_cache,
     plot_coordinated_omission,
     plot_fanout_tail,
     plot_jitter,
     plot_knee,
+    plot_latency_histogram,
     plot_metastable,
+    plot_operating_point,
+    plot_pooling,
     plot_retry_amplification,
+    plot_sync_vs_async,
 )
+from .quiz import choice_question, numeric_question
 from .resilience import CircuitBreaker, Client, RetryBudget
 from .results import (
     COMPLETED,
@@ -94,6 +109,9 @@ __all__ = [
     "Burst",
     "Cache",
     "Chain",
+    "chain_availability",
+    "ChainAvailability",
+    "choice_question",
     "CircuitBreaker",
     "Client",
     "closed_loop_throughput",
@@ -132,7 +150,9 @@ __all__ = [
     "KneeCurve",
     "LatencyStats",
     "LB_POLICIES",
+    "LittleCheck",
     "littles_law",
+    "littles_law_check",
     "LoadBalancer",
     "LogNormal",
     "md1",
@@ -143,14 +163,23 @@ __all__ = [
     "mm1_response_quantile",
     "mmc",
     "mmc_wait_quantile",
+    "numeric_question",
+    "plot_architectures",
+    "plot_chain",
     "plot_cold_cache",
     "plot_coordinated_omission",
     "plot_fanout_tail",
     "plot_jitter",
     "plot_knee",
+    "plot_latency_histogram",
     "plot_metastable",
+    "plot_operating_point",
+    "plot_pooling",
     "plot_retry_amplification",
+    "plot_sync_vs_async",
     "Poisson",
+    "Pooling",
+    "pooling_comparison",
     "Producer",
     "QueueMetrics",
     "Replay",
@@ -166,6 +195,8 @@ __all__ = [
     "Spike",
     "Station",
     "Step",
+    "sync_vs_async",
+    "SyncAsync",
     "TIMED_OUT",
     "TimeSeries",
     "Uniform",

@@ -1,0 +1,181 @@
+"""Request-response against event-driven, like for like: the data behind chapter 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ._validate import check_int, check_positive, check_probability, check_real
+from .distributions import Exponential
+from .eventdriven import Broker, ConsumerGroup, hybrid
+from .results import SimulationResult
+from .simulate import simulate
+from .topology import AppTier, Chain, Database, Service
+from .workload import Poisson, Spike
+
+__all__ = ["SyncAsync", "sync_vs_async", "ChainAvailability", "chain_availability"]
+
+
+@dataclass(frozen=True)
+class SyncAsync:
+    """The same API and workload run synchronously and asynchronously.
+
+    Attributes
+    ----------
+    sync, async_ : SimulationResult
+        The two runs (same seed, same arrivals, same per-request work).
+    spike : tuple of float
+        Start and end of the load spike, seconds.
+    db_capacity_qps : float
+        The database's saturation throughput, queries/s.
+    """
+
+    sync: SimulationResult
+    async_: SimulationResult
+    spike: tuple[float, float]
+    db_capacity_qps: float
+
+    def rows(self) -> list[tuple[str, float, float]]:
+        """``(figure, sync, async)`` rows for a comparison table; times in ms."""
+        s, a = self.sync, self.async_
+
+        def ms(value: float | None) -> float:
+            return float("inf") if value is None else value * 1000
+
+        def peak_db(r: SimulationResult) -> float:
+            return float(r.timeseries("db.completions", bin_width=1.0).values.max())
+
+        return [
+            ("client latency p50 (ms)", ms(s.latency.p50), ms(a.latency.p50)),
+            ("client latency p99 (ms)", ms(s.latency.p99), ms(a.latency.p99)),
+            ("work done p99 (ms)", ms(s.completion.p99), ms(a.completion.p99)),
+            ("timed out (%)", 100 * s.counts.timed_out / s.counts.generated,
+             100 * a.counts.timed_out / a.counts.generated),
+            ("peak database queries/s", peak_db(s), peak_db(a)),
+            ("requests completed (%)", 100 * s.counts.completed / s.counts.generated,
+             100 * a.counts.completed / a.counts.generated),
+        ]
+
+
+def sync_vs_async(base_rate: float = 200.0, spike_rate: float = 600.0,
+                  spike_start: float = 10.0, spike_length: float = 5.0,
+                  db_capacity_qps: float = 400.0, consumers: int = 4,
+                  timeout: float = 2.0, duration: float = 40.0, seed: int = 1) -> SyncAsync:
+    """Run one write API both ways through a load spike.
+
+    Synchronous: 2 API servers x 16 workers write to the database and answer when it is
+    done; clients give up after ``timeout`` seconds. Asynchronous: the same API servers
+    publish an event to a 4-partition broker and answer 202 once it is acknowledged;
+    ``consumers`` consumers write to the same database. Same seed, same arrivals, same
+    cost per write (common random numbers).
+
+    Parameters
+    ----------
+    base_rate, spike_rate : float
+        Requests/s outside and during the spike (> 0).
+    spike_start, spike_length : float
+        Seconds.
+    db_capacity_qps : float
+        Database saturation throughput, queries/s (> 0).
+    consumers : int
+        Consumers in the asynchronous version, 1 to 4 (one per partition at most).
+    timeout : float
+        Client timeout in the synchronous version, seconds (> 0).
+    duration : float
+        Simulated seconds (> spike end).
+    seed : int
+        Seed (>= 0).
+    """
+    check_positive("base_rate", base_rate)
+    check_positive("spike_rate", spike_rate)
+    check_positive("spike_length", spike_length)
+    check_int("consumers", consumers, low=1, high=4)
+    check_positive("timeout", timeout)
+    check_real("duration", duration, low=spike_start + spike_length, low_open=True)
+    app = AppTier(servers=2, workers=16)
+    db = Database(capacity_qps=db_capacity_qps, concurrency=4, pool=8)
+    workload = Poisson(Spike(base=base_rate, peak=spike_rate, start=spike_start,
+                             length=spike_length), read_fraction=0.0)
+    sync_system = replace(hybrid("sync", app=app, db=db), timeout=timeout)
+    async_system = hybrid("async", app=app, db=db, broker=Broker(partitions=4),
+                          consumers=ConsumerGroup(consumers=consumers))
+    return SyncAsync(
+        sync=simulate(sync_system, workload, duration, seed=seed, warmup=0.0),
+        async_=simulate(async_system, workload, duration, seed=seed, warmup=0.0),
+        spike=(spike_start, spike_start + spike_length),
+        db_capacity_qps=float(db_capacity_qps),
+    )
+
+
+@dataclass(frozen=True)
+class ChainAvailability:
+    """Success rate and latency of a synchronous call chain against its length.
+
+    Attributes
+    ----------
+    hops : numpy.ndarray
+        Chain lengths.
+    availability : float
+        Probability one hop answers successfully.
+    simulated : numpy.ndarray
+        Fraction of requests that succeeded, simulated.
+    formula : numpy.ndarray
+        ``availability ** hops`` (a formula).
+    p50, p99 : numpy.ndarray
+        Simulated latency of successful requests, seconds.
+    hop_time : float
+        Work per hop, seconds.
+    """
+
+    hops: np.ndarray
+    availability: float
+    simulated: np.ndarray
+    formula: np.ndarray
+    p50: np.ndarray
+    p99: np.ndarray
+    hop_time: float
+
+
+def chain_availability(max_hops: int = 8, availability: float = 0.99,
+                       hop_time: float = 0.01, requests: int = 2000,
+                       seed: int = 1) -> ChainAvailability:
+    """Availability multiplies and latency adds along a synchronous chain A -> B -> ...
+
+    Each hop does ``hop_time`` seconds of exponential work on 4 lightly loaded servers
+    and fails independently with probability ``1 - availability``; one failure fails the
+    request. Also the callback of chapter 1's live widget.
+
+    Parameters
+    ----------
+    max_hops : int
+        Longest chain, 1 to 20.
+    availability : float
+        Per-hop success probability, in [0, 1].
+    hop_time : float
+        Mean work per hop, seconds (> 0).
+    requests : int
+        Requests simulated per chain length, 100 to 100,000.
+    seed : int
+        Seed (>= 0).
+    """
+    check_int("max_hops", max_hops, low=1, high=20)
+    check_probability("availability", availability)
+    check_positive("hop_time", hop_time)
+    check_int("requests", requests, low=100, high=100_000)
+    hops = np.arange(1, max_hops + 1)
+    rate = 0.2 * 4 * 8 / hop_time / max_hops  # keep every hop lightly loaded
+    simulated, p50, p99 = [], [], []
+    for n in hops:
+        services = tuple(Service(f"s{i}", servers=4, workers=8,
+                                 service=Exponential(hop_time), availability=availability)
+                         for i in range(n))
+        result = simulate(Chain(services, network=0.0005), Poisson(rate), requests / rate,
+                          seed=seed, warmup=0.0)
+        settled = result.counts.completed + result.counts.failed
+        simulated.append(result.counts.completed / settled if settled else 0.0)
+        p50.append(result.latency.p50 or 0.0)
+        p99.append(result.latency.p99 or 0.0)
+    return ChainAvailability(hops, float(availability), np.array(simulated),
+                             availability ** hops.astype(float), np.array(p50),
+                             np.array(p99), float(hop_time))

@@ -1,0 +1,79 @@
+"""Self-check questions that grade themselves on the static page, no kernel needed.
+
+The helpers build question dictionaries in JupyterQuiz's format; a chapter passes a list
+of them to ``jupyterquiz.display_quiz``, which renders them as HTML and JavaScript that
+run in the reader's browser. Numeric answers are computed by the chapter (so they follow
+the simulator) and accepted within a tolerance.
+"""
+
+from __future__ import annotations
+
+from ._validate import check_non_negative, check_real
+
+__all__ = ["numeric_question", "choice_question"]
+
+
+def numeric_question(question: str, answer: float, rel_tol: float = 0.05,
+                     abs_tol: float = 0.0, explanation: str = "") -> dict:
+    """A question whose answer is a number, accepted within a tolerance.
+
+    Parameters
+    ----------
+    question : str
+        The question text (Markdown allowed by JupyterQuiz).
+    answer : float
+        The correct value.
+    rel_tol : float
+        Relative tolerance, in [0, 1].
+    abs_tol : float
+        Absolute tolerance (>= 0); the accepted range is the wider of the two.
+    explanation : str
+        Shown with the feedback, right or wrong.
+
+    Returns
+    -------
+    dict
+        A JupyterQuiz numeric question.
+    """
+    value = check_real("answer", answer)
+    check_real("rel_tol", rel_tol, low=0.0, high=1.0)
+    check_non_negative("abs_tol", abs_tol)
+    half = max(abs(value) * rel_tol, abs_tol)
+    note = f" {explanation}" if explanation else ""
+    return {
+        "question": question,
+        "type": "numeric",
+        "precision": 4,
+        "answers": [
+            {"type": "range", "range": [value - half, value + half], "correct": True,
+             "feedback": f"Correct: {value:.4g}.{note}"},
+            {"type": "default", "feedback": f"Not quite; try again.{note}"},
+        ],
+    }
+
+
+def choice_question(question: str, options: list[tuple[str, bool, str]]) -> dict:
+    """A multiple-choice question with feedback per option.
+
+    Parameters
+    ----------
+    question : str
+        The question text.
+    options : list of (str, bool, str)
+        ``(answer text, is it correct, feedback)``; exactly one must be correct.
+
+    Returns
+    -------
+    dict
+        A JupyterQuiz multiple-choice question.
+    """
+    correct = [o for o in options if o[1]]
+    if len(options) < 2 or len(correct) != 1:
+        raise ValueError(f"options has {len(options)} options and {len(correct)} correct; "
+                         "give at least two options with exactly one correct")
+    return {
+        "question": question,
+        "type": "multiple_choice",
+        "answers": [{"answer": text, "correct": ok, "feedback": feedback}
+                    for text, ok, feedback in options],
+    }
