@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -25,11 +26,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
-# Hosts a page may contact when a reader views it. Tests answer these requests with an
-# empty body, so no test depends on the network.
+# Hosts a page may contact when a reader views it. Tests answer these requests with a
+# stub, so no test depends on the network.
 VIEW_TIME_CDNS = {
     "cdn.jsdelivr.net": "MathJax 3, for the equations (Sphinx and JupyterQuiz load it)",
 }
+# The MathJax stub: what JupyterQuiz and Sphinx call on a loaded MathJax 3, doing nothing.
+MATHJAX_STUB = ("window.MathJax = Object.assign(window.MathJax || {}, {version: '3.2.2', "
+                "typeset: function () {}, typesetPromise: function () "
+                "{ return Promise.resolve(); }});")
 
 # Console messages the theme prints that are not errors of ours, matched by exact text.
 HARMLESS_CONSOLE = frozenset({
@@ -107,7 +112,8 @@ class _Visit:
         elif host in VIEW_TIME_CDNS:
             self.cdn.append(route.request.url)
             script = route.request.resource_type == "script"
-            route.fulfill(status=200, body="",
+            route.fulfill(status=200, body=MATHJAX_STUB if "mathjax" in route.request.url
+                          else "",
                           content_type="application/javascript" if script else "text/plain")
         else:
             self.offsite.append(route.request.url)
@@ -180,3 +186,67 @@ def test_first_chapter_shows_its_figure_and_glued_numbers(browser, base_url):
         assert "simulated" in text and "formula" in text
     finally:
         v.close()
+
+
+def _chapter_pages() -> list[Path]:
+    return [p for p in _notebook_pages() if p.stem[:2].isdigit() and p.stem[:2] != "00"]
+
+
+def _has_class(locator, name: str) -> bool:
+    return name in (locator.get_attribute("class") or "").split()
+
+
+@pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
+def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
+    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
+    try:
+        quizzes = v.page.locator("div.Quiz")
+        assert quizzes.count() >= 3
+        for i in range(quizzes.count()):
+            quiz = quizzes.nth(i)
+            feedback = quiz.locator(".Feedback")
+            box = quiz.locator("input.Input-text")
+            if box.count():
+                answers = json.loads(box.get_attribute("data-answers"))
+                low, high = next(a["range"] for a in answers if a.get("correct"))
+                box.fill(f"{abs(high) * 10 + 1000:g}")
+                box.press("Enter")
+                assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
+                box.fill(f"{(low + high) / 2:.6g}")
+                box.press("Enter")
+                assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
+            else:
+                quiz.locator(".MCButton[data-correct='false']").first.click()
+                assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
+                quiz.locator(".MCButton[data-correct='true']").first.click()
+                assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
+        assert v.errors == []
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
+def test_solutions_are_collapsed_until_clicked(browser, base_url, page):
+    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
+    try:
+        solutions = v.page.locator("div.solution.dropdown")
+        assert solutions.count() >= 3
+        for i in range(solutions.count()):
+            assert _has_class(solutions.nth(i), "toggle-hidden"), f"solution {i} open on load"
+        first = solutions.first
+        first.locator("button.toggle-button").first.click()
+        v.page.wait_for_timeout(300)
+        assert not _has_class(first, "toggle-hidden")
+        assert first.locator("pre").first.is_visible()
+    finally:
+        v.close()
+
+
+def test_no_dead_controls(visit):
+    # Quiz inputs and buttons work without a kernel; anything else interactive in the
+    # article would be a widget or form that does nothing on a static page.
+    dead = visit.page.eval_on_selector_all(
+        "article input, article select, article textarea, article .jupyter-widgets, "
+        "article .widget-slider",
+        "els => els.filter(e => !e.closest('.Quiz')).map(e => e.outerHTML.slice(0, 80))")
+    assert dead == []

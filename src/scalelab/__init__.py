@@ -43,6 +43,7 @@ from .phenomena import (
 from .plots import (
     plot_architectures,
     plot_chain,
+    plot_chain_availability,
     plot_cold_cache,
     plot_coordinated_omission,
     plot_fanout_tail,
@@ -166,6 +167,7 @@ __all__ = [
     "numeric_question",
     "plot_architectures",
     "plot_chain",
+    "plot_chain_availability",
     "plot_cold_cache",
     "plot_coordinated_omission",
     "plot_fanout_tail",

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ._validate import check_int, check_positive
-from .comparisons import ChainAvailability, SyncAsync
+from .comparisons import ChainAvailability, SyncAsync, chain_availability
 from .distributions import Exponential
 from .experiments import KneeCurve, Pooling
 from .phenomena import (
@@ -32,6 +32,7 @@ __all__ = [
     "plot_architectures",
     "plot_sync_vs_async",
     "plot_chain",
+    "plot_chain_availability",
     "plot_knee",
     "plot_pooling",
     "plot_latency_histogram",
@@ -373,3 +374,14 @@ def plot_chain(data: ChainAvailability) -> Figure:
     right.set_ylim(bottom=0)
     right.legend()
     return fig
+
+
+def plot_chain_availability(max_hops: int = 8, availability: float = 0.99,
+                            requests: int = 400, seed: int = 1) -> Figure:
+    """Simulate a synchronous chain and plot it: chapter 1's live-widget callback.
+
+    Parameters are those of :func:`scalelab.chain_availability`; the default 400 requests
+    per chain length keeps one update fast.
+    """
+    return plot_chain(chain_availability(max_hops=max_hops, availability=availability,
+                                         requests=requests, seed=seed))

@@ -1,0 +1,81 @@
+"""The functions behind the chapters' figures and widgets."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import scalelab as sl
+
+
+def test_knee_curve_intervals_cover_the_formula():
+    curve = sl.knee_curve(utilizations=(0.3, 0.6, 0.8), replications=8, seed=3)
+    inside = np.abs(curve.simulated_mean - curve.formula_mean) <= 2 * curve.mean_half_width
+    assert inside.sum() >= 2  # 95% intervals: at most one of three may miss
+    np.testing.assert_allclose(curve.simulated_mean, curve.formula_mean, rtol=0.1)
+    np.testing.assert_allclose(curve.simulated_p99, curve.formula_p99, rtol=0.2)
+    assert sl.knee_curve(servers=2, utilizations=(0.5,), replications=2).formula_p99 is None
+
+
+def test_pooling_one_queue_beats_separate_queues():
+    data = sl.pooling_comparison(servers=4, utilizations=(0.5, 0.8, 0.9), seed=2)
+    assert np.all(data.split_mean > 1.3 * data.pooled_mean)
+    np.testing.assert_allclose(data.pooled_mean, data.pooled_formula, rtol=0.1)
+    np.testing.assert_allclose(data.split_mean, data.split_formula, rtol=0.15)
+
+
+def test_littles_law_check_agrees():
+    check = sl.littles_law_check(rates=(30.0, 90.0), duration=300.0)
+    np.testing.assert_allclose(check.in_system, check.product, rtol=0.02)
+    with pytest.raises(ValueError, match="rates"):
+        sl.littles_law_check(rates=(150.0,))
+
+
+def test_sync_vs_async_tells_the_chapter_story():
+    data = sl.sync_vs_async(seed=1)
+    np.testing.assert_array_equal(data.sync.arrival, data.async_.arrival)
+    rows = {name: (s, a) for name, s, a in data.rows()}
+    assert rows["client latency p99 (ms)"][1] < rows["client latency p99 (ms)"][0] / 10
+    assert rows["timed out (%)"][0] > 1 and rows["timed out (%)"][1] == 0
+    assert rows["requests completed (%)"][1] > 99
+    assert rows["work done p99 (ms)"][1] > 10 * rows["client latency p99 (ms)"][1]
+    assert data.async_.timeseries("db.busy").values.max() <= 4
+
+
+def test_chain_availability_multiplies():
+    data = sl.chain_availability(max_hops=6, availability=0.95, requests=3000, seed=2)
+    stderr = np.sqrt(data.formula * (1 - data.formula) / 3000)
+    assert np.all(np.abs(data.simulated - data.formula) <= 4 * stderr)
+    assert np.all(np.diff(data.p50) > 0)
+
+
+def test_quiz_helpers():
+    q = sl.numeric_question("x?", 40.0, rel_tol=0.05, explanation="because")
+    low, high = q["answers"][0]["range"]
+    assert (low, high) == (38.0, 42.0) and q["answers"][0]["correct"]
+    assert sl.numeric_question("x?", 0.0, abs_tol=0.5)["answers"][0]["range"] == [-0.5, 0.5]
+    c = sl.choice_question("y?", [("a", True, "yes"), ("b", False, "no")])
+    assert [a["correct"] for a in c["answers"]] == [True, False]
+    with pytest.raises(ValueError, match="exactly one correct"):
+        sl.choice_question("y?", [("a", True, ""), ("b", True, "")])
+    with pytest.raises(ValueError, match="answer"):
+        sl.numeric_question("x?", float("nan"))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sl.plot_knee(sl.knee_curve(utilizations=(0.5,), replications=2)),
+    lambda: sl.plot_pooling(sl.pooling_comparison(utilizations=(0.5,))),
+    lambda: sl.plot_latency_histogram(sl.simulate(sl.Station(), sl.Poisson(0.5), 500, 1)),
+    lambda: sl.plot_operating_point(80.0, 1),
+    lambda: sl.plot_operating_point(500.0, 2),  # beyond capacity: says so, no error
+    lambda: sl.plot_architectures(),
+    lambda: sl.plot_chain_availability(max_hops=3, requests=200),
+    lambda: sl.plot_sync_vs_async(sl.sync_vs_async(duration=20.0)),
+])
+def test_plots_return_a_closed_figure(make):
+    fig = make()
+    assert isinstance(fig, Figure) and fig.axes
+    assert fig.number not in plt.get_fignums()  # shown once, as the cell's value
+    assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # readable in dark mode
