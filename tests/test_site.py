@@ -122,13 +122,18 @@ class _Visit:
     def close(self) -> None:
         self.context.close()
 
+    def __enter__(self) -> _Visit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @pytest.fixture(params=_pages(), ids=lambda p: p.stem)
 def visit(request, browser, base_url):
     page = request.param.relative_to(SITE).as_posix()
-    v = _Visit(browser, f"{base_url}/{page}")
-    yield v
-    v.close()
+    with _Visit(browser, f"{base_url}/{page}") as v:
+        yield v
 
 
 def test_site_has_pages():
@@ -151,18 +156,14 @@ def test_images_have_alt_text_and_load(visit):
 
 
 def test_root_redirects_to_the_introduction(browser, base_url):
-    v = _Visit(browser, f"{base_url}/index.html")
-    try:
+    with _Visit(browser, f"{base_url}/index.html") as v:
         v.page.wait_for_url("**/chapters/intro.html")
         assert "100 to 100 million users" in v.page.title()
-    finally:
-        v.close()
 
 
 @pytest.mark.parametrize("page", _notebook_pages(), ids=lambda p: p.stem)
 def test_notebook_pages_have_launch_links(browser, base_url, page):
-    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
-    try:
+    with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.href)")
         notebook = f"chapters/{page.stem}.ipynb"
         binder = [h for h in hrefs if h.startswith("https://mybinder.org/") and notebook in h]
@@ -171,21 +172,16 @@ def test_notebook_pages_have_launch_links(browser, base_url, page):
         assert binder, f"no Binder link to {notebook}"
         assert "urlpath=lab" in binder[0], "Binder should open JupyterLab"
         assert colab, f"no Colab link to {notebook}"
-    finally:
-        v.close()
 
 
 def test_first_chapter_shows_its_figure_and_glued_numbers(browser, base_url):
-    v = _Visit(browser, f"{base_url}/chapters/00_first_simulation.html")
-    try:
+    with _Visit(browser, f"{base_url}/chapters/00_first_simulation.html") as v:
         figure = v.page.locator("figure#fig-first-knee")
         assert figure.count() == 1
         assert "M/M/1 formula" in figure.inner_text()
         text = v.page.inner_text("main")
         assert "{glue" not in text, "a glue reference was not substituted"
         assert "simulated" in text and "formula" in text
-    finally:
-        v.close()
 
 
 def _chapter_pages() -> list[Path]:
@@ -198,8 +194,7 @@ def _has_class(locator, name: str) -> bool:
 
 @pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
 def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
-    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
-    try:
+    with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         quizzes = v.page.locator("div.Quiz")
         assert quizzes.count() >= 3
         for i in range(quizzes.count()):
@@ -221,14 +216,11 @@ def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
                 quiz.locator(".MCButton[data-correct='true']").first.click()
                 assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
         assert v.errors == []
-    finally:
-        v.close()
 
 
 @pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
 def test_solutions_are_collapsed_until_clicked(browser, base_url, page):
-    v = _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}")
-    try:
+    with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         solutions = v.page.locator("div.solution.dropdown")
         assert solutions.count() >= 3
         for i in range(solutions.count()):
@@ -238,8 +230,6 @@ def test_solutions_are_collapsed_until_clicked(browser, base_url, page):
         v.page.wait_for_timeout(300)
         assert not _has_class(first, "toggle-hidden")
         assert first.locator("pre").first.is_visible()
-    finally:
-        v.close()
 
 
 def test_no_dead_controls(visit):
