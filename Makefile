@@ -50,9 +50,7 @@ lab: $(STAMP)  ## JupyterLab in the project's environment.
 	$(BIN)/jupyter lab chapters
 
 bench: $(STAMP)  ## Speed and accuracy benchmarks (not part of make test).
-	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/broker.py
-	$(BIN)/python benchmarks/phenomena.py
+	$(BIN)/python benchmarks/run_all.py
 
 strip: $(STAMP)  ## Remove outputs from notebooks (keeps cells tagged keep_output).
 	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb

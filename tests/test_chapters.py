@@ -88,3 +88,13 @@ def test_a_key_result_is_checked_by_nbval(chapter):
 
 def test_numbers_in_prose_come_from_glue(chapter):
     assert "{glue:text}" in _markdown(chapter)
+
+
+def test_every_widget_callback_is_benchmarked():
+    listed = set(re.findall(r'\("(\d\d_\w+)", "(\w+)"',
+                            (CHAPTERS.parent / "benchmarks" / "widgets.py").read_text()))
+    for path in all_notebooks():
+        for cell in _code(_load(path)):
+            for fn in re.findall(r"widgets\.interact\(\s*sl\.(\w+)", cell.source):
+                assert (path.stem, fn) in listed, f"{path.name}: widget {fn} not benchmarked"
+    assert listed

@@ -138,8 +138,8 @@ class ChainAvailability:
 
 
 def chain_availability(max_hops: int = 8, availability: float = 0.99,
-                       hop_time: float = 0.01, requests: int = 2000,
-                       seed: int = 1) -> ChainAvailability:
+                       hop_time: float = 0.01, requests: int = 2000, seed: int = 1,
+                       lengths: tuple[int, ...] | None = None) -> ChainAvailability:
     """Availability multiplies and latency adds along a synchronous chain A -> B -> ...
 
     Each hop does ``hop_time`` seconds of exponential work on 4 lightly loaded servers
@@ -158,12 +158,15 @@ def chain_availability(max_hops: int = 8, availability: float = 0.99,
         Requests simulated per chain length, 100 to 100,000.
     seed : int
         Seed (>= 0).
+    lengths : tuple of int, optional
+        Chain lengths to simulate, each 1 to ``max_hops``; default every length.
     """
     check_int("max_hops", max_hops, low=1, high=20)
     check_probability("availability", availability)
     check_positive("hop_time", hop_time)
     check_int("requests", requests, low=100, high=100_000)
-    hops = np.arange(1, max_hops + 1)
+    hops = np.arange(1, max_hops + 1) if lengths is None else np.unique(
+        [check_int("lengths[]", n, low=1, high=max_hops) for n in lengths])
     rate = 0.2 * 4 * 8 / hop_time / max_hops  # keep every hop lightly loaded
     simulated, p50, p99 = [], [], []
     for n in hops:

@@ -1,0 +1,73 @@
+"""Widget latency: every live widget's callback, timed over a grid covering its sliders.
+
+Covers: each entry of ``WIDGETS`` (chapter, scalelab function, parameter grid including
+every slider's extremes). A structure test fails if a notebook has a widget whose
+function is not listed here. Budget (exit status 1 if missed): p50 <= 100 ms and
+p95 <= 250 ms per widget.
+
+Usage: python benchmarks/widgets.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+
+import scalelab as sl
+
+P50_BUDGET, P95_BUDGET = 0.100, 0.250
+
+
+def _grid(**axes: list) -> list[dict]:
+    names = list(axes)
+    return [dict(zip(names, values, strict=True))
+            for values in itertools.product(*axes.values())]
+
+
+WIDGETS = [
+    ("01_sync_vs_async", "plot_chain_availability",
+     _grid(max_hops=[1, 4, 8, 12], availability=[0.9, 0.95, 0.99, 1.0], requests=[200])),
+    ("02_queues_and_utilization", "plot_operating_point",
+     _grid(arrival_rate=[5.0, 50.0, 80.0, 95.0, 150.0, 300.0, 400.0], servers=[1, 2, 4],
+           mean_service=[0.01])),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args()
+    rows = {}
+    for chapter, name, grid in WIDGETS:
+        fn = getattr(sl, name)
+        fn(**grid[0])  # warm imports and caches once
+        times = []
+        for params in grid:
+            start = time.perf_counter()
+            fn(**params)
+            times.append(time.perf_counter() - start)
+        p50, p95 = np.percentile(times, [50, 95])
+        rows[name] = {"chapter": chapter, "calls": len(times), "p50_s": float(p50),
+                      "p95_s": float(p95),
+                      "pass": bool(p50 <= P50_BUDGET and p95 <= P95_BUDGET)}
+    print(f"{'widget callback':28}{'chapter':28}{'calls':>6}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, r in rows.items():
+        print(f"{name:28}{r['chapter']:28}{r['calls']:6d}{r['p50_s'] * 1000:9.1f}"
+              f"{r['p95_s'] * 1000:9.1f}  {'ok' if r['pass'] else 'OVER'}")
+    ok = all(r["pass"] for r in rows.values())
+    if args.json:
+        print(json.dumps({"widgets": rows, "budget_s": {"p50": P50_BUDGET, "p95": P95_BUDGET},
+                          "pass": ok}))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
