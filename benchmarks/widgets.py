@@ -38,6 +38,9 @@ WIDGETS = [
     ("02_queues_and_utilization", "plot_operating_point",
      _grid(arrival_rate=[5.0, 50.0, 80.0, 95.0, 150.0, 300.0, 400.0], servers=[1, 2, 4],
            mean_service=[0.01])),
+    ("03_bottlenecks_as_traffic_grows", "plot_ladder_point",
+     _grid(users=[100.0, 1e4, 1e6, 1e8], architecture=list(sl.ARCHITECTURES),
+           rate_per_user=[0.01, 0.1, 1.0])),
 ]
 
 

@@ -14,6 +14,7 @@ from ._validate import check_int, check_positive
 from .comparisons import ChainAvailability, SyncAsync, chain_availability
 from .distributions import Exponential
 from .experiments import KneeCurve, Pooling
+from .ladder import ARCHITECTURES, FIXES, Assumptions, NaiveRuns, Rung, utilizations
 from .phenomena import (
     ColdCacheCollapse,
     CoordinatedOmission,
@@ -22,13 +23,17 @@ from .phenomena import (
     MetastableFailure,
     RetryAmplification,
 )
-from .results import SimulationResult
+from .results import TIMED_OUT, SimulationResult
 from .simulate import simulate
 from .theory import mmc
 from .topology import Station
 from .workload import Poisson
 
 __all__ = [
+    "plot_ladder_utilization",
+    "plot_naive_runs",
+    "plot_ladder_units",
+    "plot_ladder_point",
     "plot_architectures",
     "plot_sync_vs_async",
     "plot_chain",
@@ -388,3 +393,97 @@ def plot_chain_availability(max_hops: int = 8, availability: float = 0.99,
     lengths = (1, max(1, max_hops // 2), max_hops)
     return plot_chain(chain_availability(max_hops=max_hops, availability=availability,
                                          requests=requests, seed=seed, lengths=lengths))
+
+
+def plot_ladder_utilization(a: Assumptions | None = None) -> Figure:
+    """Utilization of each component of both naive deployments against users (formula),
+    log-log: the order in which components cross 1 is the order in which they break.
+    ``a`` defaults to ``Assumptions()``."""
+    a = Assumptions() if a is None else a
+    users = np.geomspace(100, 1e8, 200)
+    fig, axes = _panels(2, 11, 4.2, sharey=True)
+    for ax, arch in zip(axes, ARCHITECTURES, strict=True):
+        curves = [utilizations(u, arch, a) for u in users]
+        for name in curves[0]:
+            values = np.array([c[name] for c in curves])
+            crossing = users[np.argmax(values >= 1)] if (values >= 1).any() else None
+            label = f"{name} (saturates at {crossing:,.0f} users)" if crossing else \
+                f"{name} (never saturates)"
+            ax.plot(users, values, label=label)
+        ax.axhline(1.0, color="tab:red", linestyle="--", linewidth=1)
+        ax.axhline(a.target_utilization, color="grey", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(arch, loc="left")
+        ax.set_xlabel("users at peak")
+        ax.legend(fontsize="small", loc="upper left")
+    axes[0].set_ylabel("utilization (load / capacity)")
+    return fig
+
+
+def plot_naive_runs(data: NaiveRuns) -> Figure:
+    """Both naive deployments over time at one user count: client latency and timeouts
+    against consumer lag, and what the database carries in each."""
+    fig, axes = _panels(3, 13, 3.8)
+    sync, asyn = data.sync, data.async_
+    latency = sync.timeseries("latency", bin_width=0.5)
+    axes[0].step(latency.t, latency.values * 1000, where="post", label="request-response")
+    done = asyn.timeseries("latency", bin_width=0.5)
+    axes[0].step(done.t, done.values * 1000, where="post", label="event-driven (202)")
+    axes[0].set_ylabel("client latency (ms)")
+    axes[0].set_yscale("log")
+    timeouts = sync.status == TIMED_OUT
+    counts, edges = np.histogram(sync.arrival[timeouts], np.arange(0, sync.duration + 0.5, 0.5))
+    axes[1].step(edges[:-1], counts / 0.5, where="post", label="request-response timeouts/s")
+    lag = asyn.timeseries("lag", bin_width=0.5)
+    axes[1].plot(lag.t, lag.values / 100, color="tab:orange",
+                 label="event-driven lag (hundreds of messages)")
+    for name, result in (("request-response", sync), ("event-driven", asyn)):
+        db = result.timeseries("db.completions", bin_width=0.5)
+        axes[2].step(db.t, db.values, where="post", label=name)
+    axes[2].set_ylabel("database queries/s")
+    for ax in axes:
+        ax.set_xlabel("time (s)")
+        ax.legend(fontsize="small", loc="upper left")
+    fig.suptitle(f"{data.users:,} users, naive deployments (simulated)")
+    return fig
+
+
+def plot_ladder_units(rungs: list[Rung]) -> Figure:
+    """Units of the bottleneck component each rung's fix needs (formula), per
+    architecture, annotated with the simulated p99 of one unit at its share."""
+    fig, ax = _figure(8, 4.2)
+    for arch, marker in zip(ARCHITECTURES, ("o", "s"), strict=True):
+        rows = [r for r in rungs if r.architecture == arch]
+        ax.plot([r.users for r in rows], [r.units for r in rows], marker + "-", label=arch)
+        for r in rows[1:]:
+            ax.annotate(f"{r.units:,} x {r.bottleneck}\n(one: p99 {r.unit_p99 * 1000:.0f} ms)",
+                        (r.users, r.units), textcoords="offset points",
+                        xytext=(6, -16 if marker == "o" else 4), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("users at peak")
+    ax.set_ylabel("units of the bottleneck needed at target utilization")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_ladder_point(users: float = 10_000.0, architecture: str = "request-response",
+                      rate_per_user: float = 0.1) -> Figure:
+    """Utilization of each component at one user count (formula), bottleneck in red,
+    with the fix in the title: chapter 3's live-widget callback."""
+    a = Assumptions(rate_per_user=rate_per_user)
+    util = utilizations(users, architecture, a)
+    worst = max(util, key=util.get)
+    fig, ax = _figure(7, 3.6)
+    colors = ["tab:red" if name == worst else "tab:blue" for name in util]
+    ax.barh(list(util), list(util.values()), color=colors)
+    ax.axvline(1.0, color="tab:red", linestyle="--", linewidth=1)
+    ax.axvline(a.target_utilization, color="grey", linestyle=":", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("utilization (load / capacity, formula); dashed: saturation")
+    fix = FIXES[worst] if util[worst] > a.target_utilization else "nothing yet"
+    ax.set_title(f"{users:,.0f} users ({users * rate_per_user:,.0f} req/s), {architecture}: "
+                 f"first to give out: {worst} ({util[worst]:,.2f}x). Fix: {fix}",
+                 fontsize=9, wrap=True)
+    return fig
