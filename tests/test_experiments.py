@@ -73,6 +73,10 @@ def test_quiz_helpers():
     lambda: sl.plot_architectures(),
     lambda: sl.plot_chain_availability(max_hops=3, requests=200),
     lambda: sl.plot_sync_vs_async(sl.sync_vs_async(duration=20.0)),
+    lambda: sl.plot_ladder_utilization(),
+    lambda: sl.plot_ladder_units(sl.ladder(users=(100, 10_000), duration=5.0)),
+    lambda: sl.plot_ladder_point(1e6, "event-driven"),
+    lambda: sl.plot_naive_runs(sl.naive_runs(users=5_000, duration=5.0)),
 ])
 def test_plots_return_a_closed_figure(make):
     fig = make()
