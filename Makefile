@@ -29,13 +29,19 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests -m "not browser" -n 2
 
+# A Jupyter kernel very rarely loses a message and the client then waits for ever; cells
+# time out after NB_TIMEOUT seconds instead, and nbval and the build get one more try.
+NB_TIMEOUT := 120
+NBVAL := $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
+	--nbval-cell-timeout=$(NB_TIMEOUT) -p no:cacheprovider chapters/
+
 nbval: $(STAMP)
-	$(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
-		-p no:cacheprovider chapters/
+	$(NBVAL) || (echo "nbval failed; one retry in case a kernel hung" && $(NBVAL))
 
 build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a failure.
-	rm -rf _build
-	$(BUILD) 2>&1 | tee _build.log
+	rm -rf _build && $(BUILD) 2>&1 | tee _build.log \
+		|| (echo "build failed; one retry in case a kernel hung" && rm -rf _build \
+			&& $(BUILD) 2>&1 | tee _build.log)
 	@! grep -E ": (WARNING|ERROR|CRITICAL):|build finished with problems" _build.log \
 		|| (echo "the build printed warnings" && exit 1)
 	@rm -f _build.log
@@ -56,7 +62,8 @@ strip: $(STAMP)  ## Remove outputs from notebooks (keeps cells tagged keep_outpu
 	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb
 
 outputs: $(STAMP)  ## Re-run notebooks, store the outputs of keep_output cells, strip the rest.
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace chapters/*.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=$(NB_TIMEOUT) chapters/*.ipynb
 	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb
 
 clean:
