@@ -12,10 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
-
-from conftest import notebooks  # noqa: E402
+import nbformat
+import pytest
+from conftest import notebooks
 
 WIDGET_NOTEBOOKS = [p for p in notebooks()
                     if any("widgets.interact" in c.source
