@@ -240,3 +240,78 @@ def test_no_dead_controls(visit):
         "article .widget-slider",
         "els => els.filter(e => !e.closest('.Quiz')).map(e => e.outerHTML.slice(0, 80))")
     assert dead == []
+
+
+def test_every_internal_link_resolves():
+    # Crawl the built HTML: every href inside the site must name an existing file.
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urljoin
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hrefs: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            for name, value in attrs:
+                if name in ("href", "src") and value:
+                    self.hrefs.append(value)
+
+    checked, missing = 0, []
+    pages = [p for p in SITE.rglob("*.html") if "_static" not in p.parts]  # theme templates
+    for page in pages:
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        base = "file://" + page.as_posix()
+        for href in parser.hrefs:
+            url = urlparse(urljoin(base, href))
+            if url.scheme != "file":
+                continue
+            target = Path(unquote(url.path))
+            checked += 1
+            if not target.exists():
+                missing.append(f"{page.relative_to(SITE)} -> {href}")
+    assert checked > 100
+    assert missing == []
+
+
+def test_search_finds_a_chapter_term(browser, base_url):
+    with _Visit(browser, f"{base_url}/search.html?q=partition") as v:
+        v.page.wait_for_selector("#search-results li a", timeout=15_000)
+        links = v.page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+        assert any("03_bottlenecks" in h or "01_sync" in h for h in links), links
+
+
+def test_narrow_screen_has_no_horizontal_scroll(browser, base_url):
+    for page in _chapter_pages():
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        try:
+            tab = context.new_page()
+            tab.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url
+                      else r.fulfill(status=200, body=""))
+            tab.goto(f"{base_url}/{page.relative_to(SITE).as_posix()}")
+            overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{page.name}: {overflow}px of horizontal scrolling"
+        finally:
+            context.close()
+
+
+def test_figures_have_opaque_light_backgrounds():
+    # Dark mode: a transparent figure would show dark text on a dark page.
+    from PIL import Image
+
+    images = list((SITE / "_images").glob("*.png"))
+    assert images
+    for path in images:
+        with Image.open(path) as img:
+            rgba = img.convert("RGBA")
+            corner = rgba.getpixel((0, 0))
+        assert corner[3] == 255 and min(corner[:3]) >= 240, f"{path.name}: corner {corner}"
+
+
+def test_pages_are_light(visit):
+    weight = visit.page.evaluate(
+        "performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, 0)"
+        " + performance.getEntriesByType('navigation')[0].transferSize")
+    print(f"{visit.page.url}: {weight / 1e6:.2f} MB transferred")
+    assert weight < 3e6
