@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
 PORT ?= 8000
 
-.PHONY: book test lint unit nbval build-strict browser serve lab bench strip outputs clean
+.PHONY: book test lint unit nbval build-strict browser binder serve lab bench strip outputs clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scalelab needs Python 3.11+"'
@@ -21,13 +21,13 @@ book: $(STAMP)  ## Build the static site, executing every notebook.
 	$(BUILD)
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
-test: lint unit nbval build-strict browser  ## Everything CI checks.
+test: lint unit nbval build-strict browser binder  ## Everything CI checks.
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts _ext
 
 unit: $(STAMP)
-	$(BIN)/pytest tests -m "not browser" -n 2
+	$(BIN)/pytest tests -m "not browser and not binder" -n 2
 
 # A Jupyter kernel very rarely loses a message and the client then waits for ever; cells
 # time out after NB_TIMEOUT seconds instead, and nbval and the build get one more try.
@@ -48,6 +48,9 @@ build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a
 
 browser: $(STAMP)
 	$(BIN)/pytest tests -m browser
+
+binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.
+	$(BIN)/pytest tests -m binder
 
 serve:  ## Serve the built site on http://127.0.0.1:$(PORT)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
