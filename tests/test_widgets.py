@@ -1,9 +1,9 @@
 """The live widgets' cells run (outside a kernel) with each notebook's set-up cell.
 
-Widget cells are skipped by nbval and the book build (tagged ``skip-execution`` and
-``nbval-skip``): they are hidden on the static site, and widget comms are a known source
-of rare kernel hangs in headless execution. This test runs them instead, and
-``benchmarks/widgets.py`` drives each callback over its sliders' ranges.
+Widget cells are removed from the static site and not executed by the book build
+(tagged ``remove-cell`` and ``skip-execution``); nbval runs them in a kernel, this test
+runs them in-process, and ``benchmarks/widgets.py`` drives each callback over its
+sliders' ranges.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_widget_cells_run(path):
     widget_cells = [c for c in code if "widgets.interact" in c.source]
     for cell in widget_cells:
         tags = cell.metadata.get("tags", [])
-        assert {"remove-cell", "skip-execution", "nbval-skip"} <= set(tags), tags
+        assert {"remove-cell", "skip-execution"} <= set(tags), tags
     namespace: dict = {}
     exec(compile(code[0].source, f"{path.name}: set-up cell", "exec"), namespace)
     for cell in widget_cells:
