@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 
 import yaml
 from conftest import CHAPTERS, ROOT, notebooks
@@ -72,6 +73,20 @@ def test_no_pip_installs(notebook):
             assert not re.search(r"^\s*[!%]\s*pip\b", cell.source, re.MULTILINE), (
                 f"{notebook.path.name} cell {i} installs packages"
             )
+            if i != 1:  # the guarded Colab set-up cell is the only exception
+                assert "run_line_magic" not in cell.source, f"{notebook.path.name} cell {i}"
+
+
+def test_colab_set_up_cell_matches_the_repository_setting(notebook):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from colab_cell import MARKER, cell_source
+
+    cells = [c for c in notebook.cells if c.source.startswith(MARKER)]
+    assert len(cells) == 1 and notebook.cells[1] is cells[0], "one Colab cell, second"
+    assert cells[0].source.rstrip() == cell_source().rstrip(), (
+        "run `python scripts/colab_cell.py chapters/*.ipynb` after changing _config.yml")
+    assert cells[0].metadata.get("tags") == ["remove-cell"]
+    assert 'if "google.colab" in sys.modules:' in cells[0].source
 
 
 def test_no_function_or_class_definitions(notebook):
