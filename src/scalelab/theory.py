@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ._validate import check_int, check_non_negative, check_positive, check_real
 
 __all__ = [
@@ -24,6 +26,10 @@ __all__ = [
     "mm1_response_quantile",
     "closed_loop_throughput",
     "mmc_wait_quantile",
+    "lru_hit_ratio",
+    "stale_read_fraction",
+    "partitions_needed",
+    "drain_time",
 ]
 
 
@@ -285,3 +291,119 @@ def closed_loop_throughput(clients: int, mean_service: float, think_time: float)
         throughput = n / (response + z)
         queue = throughput * response
     return throughput
+
+
+def _probabilities(name: str, probabilities: object) -> np.ndarray:
+    p = np.asarray(probabilities, dtype=float)
+    if p.ndim != 1 or p.size == 0 or not np.all(np.isfinite(p)) or np.any(p < 0) \
+            or not math.isclose(float(p.sum()), 1.0, rel_tol=1e-6):
+        raise ValueError(f"{name} must be a non-empty 1-D array of probabilities >= 0 "
+                         f"summing to 1; got {p.size} values summing to {float(p.sum()):g}")
+    return p
+
+
+def lru_hit_ratio(probabilities: object, size: int) -> float:
+    """Hit ratio of an LRU cache holding ``size`` keys under independent requests, by Che's
+    approximation (Che, Tung and Wang, 2002; Fricker, Robert and Roberts, 2012).
+
+    The characteristic time ``T`` solves ``sum(1 - exp(-p_k T)) = size``; key ``k`` is in
+    the cache with probability ``1 - exp(-p_k T)``.
+
+    Parameters
+    ----------
+    probabilities : array of float
+        Request probability of each key (>= 0, summing to 1), e.g. ``Zipf(...).probabilities()``.
+    size : int
+        Cache capacity in keys (>= 1).
+
+    Returns
+    -------
+    float
+        Fraction of requests that hit, in [0, 1].
+    """
+    p = _probabilities("probabilities", probabilities)
+    size = check_int("size", size, low=1)
+    if size >= np.count_nonzero(p):
+        return 1.0
+    lo, hi = 0.0, 1.0
+    while np.sum(-np.expm1(-p * hi)) < size:
+        hi *= 2.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.sum(-np.expm1(-p * mid)) < size else (lo, mid)
+    return float(np.sum(p * -np.expm1(-p * hi)))
+
+
+def stale_read_fraction(probabilities: object, write_rate: float, mean_lag: float) -> float:
+    """Fraction of replica reads that miss the latest write of their key, when writes to
+    key ``k`` arrive as a Poisson stream at ``write_rate * p_k`` and each becomes visible
+    on the replica after an exponential lag with mean ``mean_lag`` (reads and writes pick
+    keys with the same popularity).
+
+    A read is stale when the key's latest write is younger than its lag:
+    ``P = w m / (1 + w m)`` for a key written at rate ``w``, averaged over keys.
+
+    Parameters
+    ----------
+    probabilities : array of float
+        Popularity of each key (>= 0, summing to 1).
+    write_rate : float
+        Writes per second over all keys (>= 0).
+    mean_lag : float
+        Mean replication lag, seconds (>= 0).
+
+    Returns
+    -------
+    float
+        In [0, 1).
+    """
+    p = _probabilities("probabilities", probabilities)
+    wm = p * check_non_negative("write_rate", write_rate) * check_non_negative(
+        "mean_lag", mean_lag)
+    return float(np.sum(p * wm / (1.0 + wm)))
+
+
+def partitions_needed(target_rate: float, per_partition_rate: float,
+                      per_consumer_rate: float) -> int:
+    """Partitions a topic needs: ``max(ceil(t / p), ceil(t / c))`` for a target throughput
+    ``t``, what one partition can take from producers ``p`` and what one consumer can
+    process ``c`` (Rao, 2015), since a partition is read by one consumer of a group.
+
+    Parameters
+    ----------
+    target_rate, per_partition_rate, per_consumer_rate : float
+        Messages per second (> 0).
+
+    Returns
+    -------
+    int
+    """
+    t = check_positive("target_rate", target_rate)
+    p = check_positive("per_partition_rate", per_partition_rate)
+    c = check_positive("per_consumer_rate", per_consumer_rate)
+    return max(math.ceil(t / p), math.ceil(t / c))
+
+
+def drain_time(backlog: float, capacity: float, arrival_rate: float) -> float:
+    """Seconds to work off ``backlog`` messages when consumers process ``capacity``
+    messages/s and new ones keep arriving at ``arrival_rate``: ``backlog / (capacity -
+    arrival_rate)``.
+
+    Parameters
+    ----------
+    backlog : float
+        Messages waiting (>= 0).
+    capacity, arrival_rate : float
+        Messages per second, ``capacity > arrival_rate >= 0`` (otherwise it never drains).
+
+    Returns
+    -------
+    float
+    """
+    backlog = check_non_negative("backlog", backlog)
+    capacity = check_positive("capacity", capacity)
+    arrival_rate = check_non_negative("arrival_rate", arrival_rate)
+    if arrival_rate >= capacity:
+        raise ValueError(f"arrival_rate={arrival_rate!r} >= capacity={capacity!r}: the "
+                         "backlog never drains; arrival_rate must be < capacity")
+    return backlog / (capacity - arrival_rate)
