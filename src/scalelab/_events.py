@@ -359,6 +359,8 @@ class _EventEngine:
         run.counters["projection.matches_replay"] = float(
             self.projection == self.replay_projection())
         self._expire_at_end()
+        # Keys a read model rebuilt from what retention kept would know about.
+        run.counters["log.replayable_keys"] = float(len(self.replay_projection()))
         run.partitions = [_PartitionLog(f"partition[{p.index}]", np.asarray(p.times),
                                         np.sort(np.asarray(p.cleared)))
                           for p in self.partitions]

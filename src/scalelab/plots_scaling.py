@@ -8,6 +8,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from .plots import _figure, _panels
+from .scaling_async import (
+    Backpressure,
+    DeadLetters,
+    HotPartitions,
+    LagSpike,
+    PartitionGrid,
+    ReplayWindow,
+    Staleness,
+    lag_spike,
+)
 from .scaling_sync import (
     BalancerComparison,
     CacheLever,
@@ -34,6 +44,14 @@ __all__ = [
     "plot_shards",
     "plot_resharding",
     "plot_cache_replicas",
+    "plot_partition_grid",
+    "plot_lag_spike",
+    "plot_hot_partitions",
+    "plot_replay_window",
+    "plot_backpressure",
+    "plot_dead_letters",
+    "plot_staleness",
+    "plot_lag_point",
 ]
 
 
@@ -264,4 +282,130 @@ def plot_cache_replicas(hit_ratio: float = 0.8, replicas: int = 1, load: float =
     fig.suptitle(f"{load:,.0f} req/s, {read_fraction:.0%} reads, hit ratio {hit_ratio:.0%}, "
                  f"{replicas} replica(s): database gets "
                  f"{load * (read_fraction * (1 - hit_ratio) + 1 - read_fraction):,.0f} queries/s")
+    return fig
+
+
+def plot_partition_grid(data: PartitionGrid) -> Figure:
+    """Throughput against consumers, one line per partition count."""
+    fig, ax = _figure(8, 4)
+    for i, p in enumerate(data.partitions):
+        line, = ax.plot(data.consumers, data.throughput[i], marker="o", label=f"{p} partitions")
+        ax.plot(data.consumers, data.formula[i], ":", color=line.get_color())
+    ax.plot([], [], "k:", label="formula: min(partitions, consumers) x per consumer")
+    ax.set_xlabel("consumers in the group")
+    ax.set_ylabel("messages processed per second")
+    ax.set_xticks(data.consumers)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_lag_spike(data: LagSpike) -> Figure:
+    """Lag through a spike, with the formula's rise and drain drawn over it."""
+    fig, ax = _figure(9, 4)
+    ax.axvspan(data.start, data.end, color="tab:red", alpha=0.1, label="spike")
+    ax.plot(data.t, data.lag, label="lag, simulated (messages)")
+    if np.isfinite(data.drain_formula):
+        ax.plot([data.start, data.end, data.end + data.drain_formula],
+                [0, data.peak_formula, 0], "k--",
+                label=f"formula: +{max(data.spike - data.capacity, 0):,.0f}/s, then "
+                      f"-{data.capacity - data.base:,.0f}/s")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("messages waiting")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_hot_partitions(data: HotPartitions) -> Figure:
+    """Share of messages per partition, and each partition's lag under skew."""
+    fig, (left, right) = _panels(2, 10, 3.8)
+    parts = np.arange(data.share.shape[1])
+    width = 0.8 / len(data.skews)
+    for i, s in enumerate(data.skews):
+        left.bar(parts + (i - (len(data.skews) - 1) / 2) * width, data.share[i] * 100, width,
+                 label=f"Zipf s = {s:g}")
+    left.axhline(data.per_consumer / data.load * 100, color="tab:red", linestyle=":",
+                 label="what one consumer can take")
+    left.set_xticks(parts)
+    left.set_xlabel("partition")
+    left.set_ylabel("share of messages (%)")
+    left.legend(fontsize="small")
+    for lag in data.lag[-1]:
+        right.plot(data.t, lag)
+    right.set_xlabel("time (s)")
+    right.set_ylabel(f"lag per partition (Zipf s = {data.skews[-1]:g})")
+    return fig
+
+
+def plot_replay_window(data: ReplayWindow) -> Figure:
+    """Lag while a replay catches up, and what each retention lets a rebuild recover."""
+    fig, (left, right) = _panels(2, 10, 3.8)
+    left.plot(data.t, data.lag)
+    left.axvline(data.replay_at, color="tab:red", linestyle="--", label="rewind to offset 0")
+    left.set_xlabel("time (s)")
+    left.set_ylabel("messages to (re)process")
+    left.legend(fontsize="small")
+    labels = ["keep all" if r is None else f"{r:g} s" for r in data.retentions]
+    right.bar(labels, data.recoverable * 100, color="tab:green")
+    right.set_xlabel("retention")
+    right.set_ylabel("read-model keys a rebuild recovers (%)")
+    right.set_ylim(0, 105)
+    return fig
+
+
+def plot_backpressure(data: Backpressure) -> Figure:
+    """Mean publish latency over time for each producer setting."""
+    fig, ax = _figure(9, 4)
+    ax.axvspan(*data.spike, color="tab:red", alpha=0.1, label="more than the broker takes")
+    styles = ("-", "--", "-")
+    for label, lat, style in zip(data.labels, data.latency, styles, strict=False):
+        ax.plot(data.t, _ms(lat), style, label=label)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("mean publish latency (ms)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_dead_letters(data: DeadLetters) -> Figure:
+    """Final lag and p99 processing delay against attempts per poison message."""
+    fig, (left, right) = _panels(2, 10, 3.8)
+    left.bar([str(n) for n in data.max_attempts], data.final_lag, color="tab:orange")
+    left.set_ylabel("lag at the end (messages)")
+    right.plot([str(n) for n in data.max_attempts], _ms(data.p99_completion), marker="o")
+    _log(right)
+    right.set_ylabel("p99 produce-to-processed (ms, log scale)")
+    for ax in (left, right):
+        ax.set_xlabel("attempts before the dead-letter queue")
+    return fig
+
+
+def plot_staleness(data: Staleness) -> Figure:
+    """Share of writes a reader misses, against how long after the write it reads."""
+    fig, ax = _figure(8, 4)
+    for i, u in enumerate(data.utilizations):
+        line, = ax.plot(_ms(data.delays), data.stale[i] * 100, "o-",
+                        label=f"consumer at {u:.0%}")
+        ax.plot(_ms(data.delays), data.formula[i] * 100, ":", color=line.get_color())
+    ax.plot([], [], "k:", label="formula (M/M/1): exp(-(mu - lambda) d)")
+    _log(ax, "x")
+    ax.set_xlabel("read this long after the write (ms, log scale)")
+    ax.set_ylabel("reads that miss the write (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_lag_point(partitions: int = 4, consumers: int = 4, spike: float = 400.0) -> Figure:
+    """Chapter 5 widget: lag through a 4-second spike (base 100 messages/s, 40 per
+    consumer), one run of :func:`scalelab.lag_spike` at a small scale."""
+    data = lag_spike(partitions=partitions, consumers=consumers, per_consumer=40.0,
+                     base=100.0, spike=spike, start=2.0, end=6.0, duration=25.0)
+    fig = plot_lag_spike(data)
+    ax = fig.axes[0]
+    active = min(partitions, consumers)
+    ax.set_title(f"{partitions} partitions, {consumers} consumers ({active} active, "
+                 f"{max(consumers - partitions, 0)} idle): capacity {data.capacity:,.0f}/s, "
+                 f"spike {spike:,.0f}/s", fontsize="medium")
     return fig

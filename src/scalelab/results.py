@@ -285,6 +285,11 @@ class SimulationResult:
             known += ["lag", "lag_seconds"] + [f"{p}.lag" for p in self._partitions]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")
 
+    def partition_messages(self) -> dict[str, int]:
+        """Messages appended to each broker partition over the whole run (event-driven
+        systems; empty otherwise), e.g. ``{"partition[0]": 1234, ...}``."""
+        return {name: int(p.appended.size) for name, p in self._partitions.items()}
+
     def breakdown(self) -> dict[str, float]:
         """Where a completed request's time goes, averaged over requests completed in the
         window, seconds.
