@@ -41,6 +41,11 @@ WIDGETS = [
     ("03_bottlenecks_as_traffic_grows", "plot_ladder_point",
      _grid(users=[100.0, 1e4, 1e6, 1e8], architecture=list(sl.ARCHITECTURES),
            rate_per_user=[0.01, 0.1, 1.0])),
+    ("04_scaling_request_response", "plot_cache_replicas",
+     _grid(hit_ratio=[0.0, 0.8, 0.99], replicas=[0, 1, 8], load=[500.0, 3000.0, 6000.0],
+           read_fraction=[0.5, 0.9, 1.0])),
+    ("05_scaling_event_driven", "plot_lag_point",
+     _grid(partitions=[1, 4, 16], consumers=[1, 4, 16], spike=[100.0, 400.0, 800.0])),
 ]
 
 

@@ -109,9 +109,9 @@ class BalancerComparison:
 
 
 def balancer_comparison(servers: int = 8, workers: int = 2,
-                        utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9),
+                        utilizations: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9),
                         service: Distribution = UNEVEN,
-                        policies: tuple[str, ...] = LB_POLICIES, duration: float = 5.0,
+                        policies: tuple[str, ...] = LB_POLICIES, duration: float = 3.0,
                         seed: int = 1) -> BalancerComparison:
     """Round robin, random, least connections and power of two choices when requests have
     uneven costs (by default 95% take 5 ms, 5% take 100 ms).
@@ -397,7 +397,7 @@ class StaleReads:
 
 def stale_reads(lags: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
                 load: float = 1000.0, read_fraction: float = 0.9, n_keys: int = 10_000,
-                zipf_s: float = 1.0, duration: float = 4.0, seed: int = 1) -> StaleReads:
+                zipf_s: float = 1.0, duration: float = 3.0, seed: int = 1) -> StaleReads:
     """How often a read on a replica misses the latest write, for uniform and skewed keys:
     a hot key is written often, so it is often stale.
 
@@ -460,7 +460,7 @@ class CacheLever:
 
 def cache_lever(hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
                 load: float = 5000.0, read_fraction: float = 0.95,
-                db_capacity_qps: float = 1000.0, duration: float = 2.0,
+                db_capacity_qps: float = 1000.0, duration: float = 1.0,
                 seed: int = 1) -> CacheLever:
     """A look-aside cache with a fixed hit ratio in front of one database.
 
@@ -519,7 +519,7 @@ class LruSizing:
 
 def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
                skews: tuple[float, ...] = (0.6, 0.9, 1.2), n_keys: int = 20_000,
-               requests: int = 9_000, seed: int = 1) -> LruSizing:
+               requests: int = 6_000, seed: int = 1) -> LruSizing:
     """Run an LRU cache of each size on Zipf keys and count hits after the first third of
     the run (the cache starts holding the most popular keys), next to Che's approximation
     (:func:`scalelab.theory.lru_hit_ratio`).
@@ -753,7 +753,7 @@ def resharding(old: int = 8, new: tuple[int, ...] = (9, 10, 12, 16), n_keys: int
 
 def cache_replicas_point(hit_ratio: float = 0.8, replicas: int = 1, load: float = 3000.0,
                          read_fraction: float = 0.9, db_capacity_qps: float = 1000.0,
-                         duration: float = 1.5, seed: int = 1):
+                         duration: float = 1.0, seed: int = 1):
     """One run of the chapter 4 widget: a cache and read replicas in front of one primary.
 
     Parameters
