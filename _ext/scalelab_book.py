@@ -3,9 +3,17 @@
 - Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, and the
   second copy throws "Identifier 'THEBE_JS_URL' has already been declared" in every
   browser console; identical script entries are dropped from each page.
+- Figures are saved by matplotlib as 24-bit PNGs; after the build each PNG in
+  ``_images`` is re-encoded with a 256-colour palette (line charts use a handful of
+  colours, so nothing visible changes) and kept only if that is smaller.
 """
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -21,6 +29,25 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = unique
 
 
+def compress_png(path: Path) -> None:
+    """Re-encode ``path`` as a palette PNG if that makes it smaller."""
+    with Image.open(path) as image:
+        if image.mode == "P":
+            return
+        quantized = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    buffer = io.BytesIO()
+    quantized.save(buffer, format="PNG", optimize=True)
+    if buffer.tell() < path.stat().st_size:
+        path.write_bytes(buffer.getvalue())
+
+
+def _compress_images(app, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        for path in Path(app.outdir, "_images").glob("*.png"):
+            compress_png(path)
+
+
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts)
+    app.connect("build-finished", _compress_images)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -56,6 +56,8 @@ def test_quiz_helpers():
     low, high = q["answers"][0]["range"]
     assert (low, high) == (38.0, 42.0) and q["answers"][0]["correct"]
     assert sl.numeric_question("x?", 0.0, abs_tol=0.5)["answers"][0]["range"] == [-0.5, 0.5]
+    exact = sl.numeric_question("x?", 120, rel_tol=0.0)["answers"][0]
+    assert exact["type"] == "value" and exact["value"] == 120.0
     c = sl.choice_question("y?", [("a", True, "yes"), ("b", False, "no")])
     assert [a["correct"] for a in c["answers"]] == [True, False]
     with pytest.raises(ValueError, match="exactly one correct"):

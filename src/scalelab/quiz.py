@@ -40,13 +40,15 @@ def numeric_question(question: str, answer: float, rel_tol: float = 0.05,
     check_non_negative("abs_tol", abs_tol)
     half = max(abs(value) * rel_tol, abs_tol)
     note = f" {explanation}" if explanation else ""
+    # JupyterQuiz's ranges exclude their upper end, so an exact answer is a "value".
+    accepted = ({"type": "range", "range": [value - half, value + half]} if half > 0
+                else {"type": "value", "value": value})
     return {
         "question": question,
         "type": "numeric",
         "precision": 4,
         "answers": [
-            {"type": "range", "range": [value - half, value + half], "correct": True,
-             "feedback": f"Correct: {value:.4g}.{note}"},
+            {**accepted, "correct": True, "feedback": f"Correct: {value:.4g}.{note}"},
             {"type": "default", "feedback": f"Not quite; try again.{note}"},
         ],
     }
