@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine.py", "broker.py", "phenomena.py", "widgets.py", "scaling.py",
+BENCHMARKS = ("engine.py", "broker.py", "labs.py", "widgets.py", "scaling.py",
               "notebooks.py")
 
 

@@ -1,7 +1,7 @@
 """Failure phenomena, each reproduced by one function returning the data of one figure.
 
 Every function is seeded and runs in about a second with its defaults (see
-``benchmarks/phenomena.py``). All figures are simulated by :func:`scalelab.simulate`;
+``benchmarks/labs.py``). All figures are simulated by :func:`scalelab.simulate`;
 formulas shown beside them are labelled as formulas.
 """
 

@@ -1,7 +1,7 @@
 """Scaling request-response: one lab per strategy, the data behind chapter 4.
 
 Each function runs seeded simulations (or, where named, a formula) and returns the data
-of one figure. Defaults run in about a second or two (see ``benchmarks/scaling_labs.py``).
+of one figure. Defaults run in about a second or two (see ``benchmarks/labs.py``).
 """
 
 from __future__ import annotations

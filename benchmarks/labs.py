@@ -1,0 +1,51 @@
+"""Time each failure phenomenon and scaling lab with its default parameters.
+
+Covers: every function in ``scalelab.phenomena`` (budget 1 s each) and in
+``scalelab.scaling_sync`` / ``scalelab.scaling_async`` (the chapter 4 and 5 labs, budget
+2.5 s each), each called three times; the best time is reported. Exit status 1 if any
+function misses its budget on this machine.
+
+Usage: python benchmarks/labs.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import scalelab as sl
+
+PHENOMENA = (sl.retry_amplification, sl.metastable_failure, sl.cold_cache_collapse,
+             sl.fanout_tail, sl.coordinated_omission, sl.jitter_contention)
+LABS = (sl.balancer_comparison, sl.horizontal_scaling, sl.pool_sizing, sl.read_replicas,
+        sl.stale_reads, sl.cache_lever, sl.lru_sizing, sl.cache_warmup, sl.shard_load,
+        sl.resharding, sl.partition_grid, sl.lag_spike, sl.hot_partitions, sl.replay_window,
+        sl.backpressure, sl.dead_letters, sl.staleness)
+BUDGETS = {**{fn.__name__: 1.0 for fn in PHENOMENA}, **{fn.__name__: 2.5 for fn in LABS}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args()
+    times = {}
+    for fn in PHENOMENA + LABS:
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        times[fn.__name__] = best
+    print(f"{'function':26}{'seconds':>9}{'budget':>8}")
+    for name, seconds in times.items():
+        verdict = "ok" if seconds <= BUDGETS[name] else "OVER"
+        print(f"{name:26}{seconds:9.3f}{BUDGETS[name]:8.1f}  {verdict}")
+    ok = all(t <= BUDGETS[name] for name, t in times.items())
+    if args.json:
+        print(json.dumps({"seconds": times, "budgets": BUDGETS, "pass": ok}))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
