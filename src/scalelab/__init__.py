@@ -6,6 +6,20 @@ seconds and rates in requests per second throughout. The :mod:`theory <scalelab.
 formulas are what the simulator is validated against.
 """
 
+from .batching import (
+    BatchingCurve,
+    BatchRun,
+    batch_capacity,
+    batch_finish_times,
+    batch_run,
+    batching_curve,
+)
+from .capacity import (
+    CostRow,
+    UnitPlan,
+    cost_table,
+    units_for_p99,
+)
 from .comparisons import ChainAvailability, SyncAsync, chain_availability, sync_vs_async
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
 from .eventdriven import (
@@ -49,6 +63,7 @@ from .phenomena import (
     jitter_contention,
     metastable_failure,
     retry_amplification,
+    retry_storm,
 )
 from .plots import (
     plot_architectures,
@@ -90,6 +105,11 @@ from .plots_scaling import (
     plot_shards,
     plot_stale_reads,
     plot_staleness,
+)
+from .plots_tradeoffs import (
+    plot_batching,
+    plot_batching_point,
+    plot_retry_storm,
 )
 from .quiz import choice_question, numeric_question
 from .resilience import CircuitBreaker, Client, RetryBudget
@@ -190,6 +210,12 @@ __all__ = [
     "backpressure",
     "balancer_comparison",
     "BalancerComparison",
+    "batch_capacity",
+    "batch_finish_times",
+    "batch_run",
+    "batching_curve",
+    "BatchingCurve",
+    "BatchRun",
     "Bimodal",
     "Broker",
     "Burst",
@@ -214,6 +240,8 @@ __all__ = [
     "ConsumerGroup",
     "coordinated_omission",
     "CoordinatedOmission",
+    "cost_table",
+    "CostRow",
     "Counts",
     "Database",
     "dead_letters",
@@ -277,6 +305,8 @@ __all__ = [
     "plot_architectures",
     "plot_backpressure",
     "plot_balancers",
+    "plot_batching",
+    "plot_batching_point",
     "plot_cache_lever",
     "plot_cache_replicas",
     "plot_cache_warmup",
@@ -307,6 +337,7 @@ __all__ = [
     "plot_replicas",
     "plot_resharding",
     "plot_retry_amplification",
+    "plot_retry_storm",
     "plot_shards",
     "plot_stale_reads",
     "plot_staleness",
@@ -329,6 +360,7 @@ __all__ = [
     "resharding",
     "Retention",
     "retry_amplification",
+    "retry_storm",
     "RetryAmplification",
     "RetryBudget",
     "Rung",
@@ -351,6 +383,8 @@ __all__ = [
     "TimeSeries",
     "UNEVEN",
     "Uniform",
+    "UnitPlan",
+    "units_for_p99",
     "utilizations",
     "Zipf",
 ]

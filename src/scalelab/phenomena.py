@@ -25,6 +25,7 @@ __all__ = [
     "retry_amplification",
     "MetastableFailure",
     "metastable_failure",
+    "retry_storm",
     "ColdCacheCollapse",
     "cold_cache_collapse",
     "FanOutTail",
@@ -203,6 +204,15 @@ def metastable_failure(capacity: float = 50.0, base_load: float = 0.7, spike_loa
                                             breaker=CircuitBreaker())),
         "retries + deadline shedding": (shedding, retrying),
     }
+    return _spike_runs(variants, capacity, base_load, spike_load, spike_start, spike_length,
+                       duration, seed, bin_width)
+
+
+def _spike_runs(variants: dict, capacity: float, base_load: float, spike_load: float,
+                spike_start: float, spike_length: float, duration: float, seed: int,
+                bin_width: float) -> MetastableFailure:
+    """Run each (station, client) variant through the same spike; goodput per bin."""
+    end = spike_start + spike_length
     load = Poisson(Spike(base=base_load * capacity, peak=spike_load * capacity,
                          start=spike_start, length=spike_length))
     goodput, phases, t = {}, {}, np.zeros(0)
@@ -218,6 +228,47 @@ def metastable_failure(capacity: float = 50.0, base_load: float = 0.7, spike_loa
         }
     return MetastableFailure(t, goodput, phases, (spike_start, end), float(capacity),
                              float(base_load * capacity))
+
+
+def retry_storm(retries: int = 3, spike_length: float = 5.0, budget: float = 0.0,
+                capacity: float = 25.0, timeout: float = 0.5, seed: int = 1
+                ) -> MetastableFailure:
+    """One run of the metastable scenario with a chosen retry policy and trigger length
+    (the chapter 7 widget): base load 70% of capacity, a spike to 200% from 10 s.
+
+    Parameters
+    ----------
+    retries : int
+        Retries per request, 0 to 10 (full-jitter backoff, base 50 ms, cap 1 s).
+    spike_length : float
+        Seconds the spike lasts, in (0, 30].
+    budget : float
+        Retry budget as a fraction of first attempts, in [0, 1]; 0: no budget.
+    capacity : float
+        Server throughput when busy, requests/s (> 0).
+    timeout : float
+        Client timeout, seconds (> 0).
+    seed : int
+
+    Returns
+    -------
+    MetastableFailure
+        With one variant, labelled by the policy; the run lasts until 30 s after the
+        spike.
+    """
+    check_int("retries", retries, low=0, high=10)
+    check_real("spike_length", spike_length, low=0.0, high=30.0, low_open=True)
+    check_probability("budget", budget)
+    check_positive("capacity", capacity)
+    check_positive("timeout", timeout)
+    backoff = Backoff(base=0.05, cap=1.0, jitter="full")
+    policy = RetryBudget(ratio=budget) if budget > 0 and retries > 0 else None
+    client = Client(timeout=timeout, retries=retries, backoff=backoff, budget=policy)
+    label = (f"{retries} {'retry' if retries == 1 else 'retries'}"
+             + (f", budget {budget:.0%}" if policy else "") if retries else "no retries")
+    station = Station(servers=1, service=Exponential(1 / capacity))
+    return _spike_runs({label: (station, client)}, capacity, 0.7, 2.0, 10.0, spike_length,
+                       10.0 + spike_length + 30.0, seed, 1.0)
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def plot_metastable(data: MetastableFailure) -> Figure:
         ax.fill_between(data.t, data.goodput[name], step="post", alpha=0.5)
         ax.step(data.t, data.goodput[name], where="post")
         ax.set_title(name, loc="left", fontsize="medium")
-        ax.set_ylim(0, data.capacity * 1.2)
+        ax.set_ylim(0, max(data.capacity * 1.2, float(data.goodput[name].max()) * 1.05))
     axes[-1].set_xlabel("time (s); shaded: load spike; dotted: offered load")
     fig.supylabel("goodput (successful requests/s)")
     return fig

@@ -1,0 +1,84 @@
+"""Chapter 6 and 7 building blocks: batching, capacity planning, the retry-storm point."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import scalelab as sl
+from scalelab.fastpath import fcfs_start_times
+
+
+def test_batch_of_one_without_linger_is_lindleys_recursion():
+    rng = np.random.default_rng(3)
+    arrival = np.sort(rng.uniform(0, 20, 5000))
+    finish = sl.batch_finish_times(arrival, 1, 0.0, 0.003, 0.0)
+    np.testing.assert_allclose(finish, fcfs_start_times(arrival, np.full(5000, 0.003), 1)
+                               + 0.003)
+
+
+def test_batches_respect_size_linger_and_cost():
+    arrival = np.array([0.0, 0.001, 0.002, 0.5, 0.5005])
+    finish = sl.batch_finish_times(arrival, 2, 0.01, 0.1, 0.01)
+    # Batch 1 fills at 0.001 and takes 0.12; the third request waits for the server and
+    # goes alone (the linger would close at 0.012, the server is free only at 0.121).
+    np.testing.assert_allclose(finish[:3], [0.121, 0.121, 0.121 + 0.11])
+    np.testing.assert_allclose(finish[3:], [0.5005 + 0.12] * 2)
+
+
+def test_batching_raises_capacity_and_costs_latency_at_low_load():
+    data = sl.batching_curve()
+    low, high = 0, -1
+    assert data.overloaded[0, high] and not data.overloaded[-1, high]
+    np.testing.assert_allclose(data.throughput[:, high][data.overloaded[:, high]],
+                               data.capacity[data.overloaded[:, high]], rtol=0.05)
+    # At 100/s batching only adds the linger; at 3,500/s only big batches keep up.
+    assert data.best_batch(low) == 1
+    assert data.best_batch(len(data.loads) - 1) >= 50
+    assert data.p99[-1, low] > 2 * data.p99[0, low]
+
+
+def test_units_for_p99_is_the_smallest_count_that_meets_the_target():
+    plan = sl.units_for_p99(load=3000, slots=4, work=0.01, p99_target=0.05)
+    assert plan.p99 <= 0.05 and plan.units >= plan.minimum == 8
+    fewer = sl.simulate(sl.Station(servers=4, service=sl.Exponential(0.01)),
+                        sl.Poisson(3000 / (plan.units - 1)), 20_000 / (3000 / (plan.units - 1)),
+                        seed=1)
+    assert fewer.latency.p99 > 0.05
+
+
+def test_cost_table_async_sizes_writes_for_the_average():
+    rows = {(r.architecture, r.component): r for r in sl.cost_table()}
+    rr_db = rows[("request-response", "database nodes")]
+    ed_db = rows[("event-driven", "database nodes")]
+    assert ed_db.load < rr_db.load and ed_db.plan.units <= rr_db.plan.units
+    consumers = rows[("event-driven", "partitions + consumers")]
+    assert consumers.load == pytest.approx(2000 * 0.1)
+    assert consumers.plan.p99 <= 1.0
+    assert all(r.monthly_cost >= 0 for r in rows.values())
+
+
+def test_retry_storm_outlives_its_trigger_only_with_retries():
+    stormy = sl.retry_storm(retries=3)
+    calm = sl.retry_storm(retries=0)
+    budgeted = sl.retry_storm(retries=3, budget=0.1)
+    (s,), (c,), (b,) = stormy.phases.values(), calm.phases.values(), budgeted.phases.values()
+    assert s["after"] < 0.2 * s["before"]
+    assert c["after"] > 0.8 * c["before"] and b["after"] > 0.8 * b["before"]
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: sl.batch_finish_times(np.zeros(3), 0, 0.0, 0.1, 0.0), "batch_size"),
+    (lambda: sl.batch_finish_times(np.zeros(3), 1, 0.0, 0.0, 0.0), "overhead"),
+    (lambda: sl.batching_curve(loads=(0.0,)), "loads"),
+    (lambda: sl.units_for_p99(100, 1, 0.01, 0.01), "p99_target"),
+    (lambda: sl.cost_table(peak_factor=0.5), "peak_factor"),
+    (lambda: sl.retry_storm(retries=11), "retries"),
+    (lambda: sl.retry_storm(spike_length=0), "spike_length"),
+    (lambda: sl.plot_batching_point(batch_size=0), "batch_size"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(ValueError, match="^" + re.escape(name)):
+        call()
