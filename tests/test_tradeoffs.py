@@ -82,3 +82,19 @@ def test_retry_storm_outlives_its_trigger_only_with_retries():
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match="^" + re.escape(name)):
         call()
+
+
+def test_async_keeps_clients_fast_while_the_write_lands_later():
+    data = sl.sync_async_sweep(utilizations=(0.3, 0.9))
+    assert np.all(data.client_p99["async"] < 0.04)
+    assert data.client_p99["sync"][-1] > 2 * data.client_p99["async"][-1]
+    assert np.all(data.done_p99["async"] >= data.done_p99["sync"])
+    assert data.done_p99["async"][-1] > 2 * data.done_p99["async"][0]
+    assert np.all(data.completed["sync"] > 0.99) and np.all(data.completed["async"] > 0.99)
+
+
+def test_crash_redelivers_what_was_not_committed():
+    data = sl.crash_duplicates()
+    assert data.duplicates[0] == 0
+    np.testing.assert_allclose(data.duplicates[2:], data.formula[2:], rtol=0.15)
+    assert np.all(np.diff(data.duplicates) > 0)

@@ -20,7 +20,14 @@ from .capacity import (
     cost_table,
     units_for_p99,
 )
-from .comparisons import ChainAvailability, SyncAsync, chain_availability, sync_vs_async
+from .comparisons import (
+    ChainAvailability,
+    SyncAsync,
+    SyncAsyncSweep,
+    chain_availability,
+    sync_async_sweep,
+    sync_vs_async,
+)
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
 from .eventdriven import (
     Broker,
@@ -109,7 +116,9 @@ from .plots_scaling import (
 from .plots_tradeoffs import (
     plot_batching,
     plot_batching_point,
+    plot_crash_duplicates,
     plot_retry_storm,
+    plot_sync_async_sweep,
 )
 from .quiz import choice_question, numeric_question
 from .resilience import CircuitBreaker, Client, RetryBudget
@@ -128,6 +137,7 @@ from .results import (
 from .retry import JITTERS, Backoff
 from .scaling_async import (
     Backpressure,
+    CrashDuplicates,
     DeadLetters,
     HotPartitions,
     LagSpike,
@@ -135,6 +145,7 @@ from .scaling_async import (
     ReplayWindow,
     Staleness,
     backpressure,
+    crash_duplicates,
     dead_letters,
     hot_partitions,
     lag_spike,
@@ -243,6 +254,8 @@ __all__ = [
     "cost_table",
     "CostRow",
     "Counts",
+    "crash_duplicates",
+    "CrashDuplicates",
     "Database",
     "dead_letters",
     "DeadLetters",
@@ -314,6 +327,7 @@ __all__ = [
     "plot_chain_availability",
     "plot_cold_cache",
     "plot_coordinated_omission",
+    "plot_crash_duplicates",
     "plot_dead_letters",
     "plot_fanout_tail",
     "plot_horizontal",
@@ -341,6 +355,7 @@ __all__ = [
     "plot_shards",
     "plot_stale_reads",
     "plot_staleness",
+    "plot_sync_async_sweep",
     "plot_sync_vs_async",
     "Poisson",
     "pool_sizing",
@@ -377,8 +392,10 @@ __all__ = [
     "StaleReads",
     "Station",
     "Step",
+    "sync_async_sweep",
     "sync_vs_async",
     "SyncAsync",
+    "SyncAsyncSweep",
     "TIMED_OUT",
     "TimeSeries",
     "UNEVEN",

@@ -14,7 +14,8 @@ from .simulate import simulate
 from .topology import AppTier, Chain, Database, Service
 from .workload import Poisson, Spike
 
-__all__ = ["SyncAsync", "sync_vs_async", "ChainAvailability", "chain_availability"]
+__all__ = ["SyncAsync", "sync_vs_async", "ChainAvailability", "chain_availability",
+           "SyncAsyncSweep", "sync_async_sweep"]
 
 
 @dataclass(frozen=True)
@@ -182,3 +183,65 @@ def chain_availability(max_hops: int = 8, availability: float = 0.99,
     return ChainAvailability(hops, float(availability), np.array(simulated),
                              availability ** hops.astype(float), np.array(p50),
                              np.array(p99), float(hop_time))
+
+
+@dataclass(frozen=True)
+class SyncAsyncSweep:
+    """Both styles of one write API over a range of steady loads.
+
+    Attributes
+    ----------
+    utilizations : numpy.ndarray
+        Load as a fraction of the database's capacity.
+    client_p99 : dict of str to numpy.ndarray
+        ``"sync"`` / ``"async"``: p99 of what clients wait for, seconds.
+    done_p99 : dict of str to numpy.ndarray
+        p99 until the write is in the database, seconds (for ``"async"`` this is the
+        staleness of what a reader sees).
+    completed : dict of str to numpy.ndarray
+        Share of requests whose write was done by the end of the run.
+    db_capacity_qps : float
+    """
+
+    utilizations: np.ndarray
+    client_p99: dict[str, np.ndarray]
+    done_p99: dict[str, np.ndarray]
+    completed: dict[str, np.ndarray]
+    db_capacity_qps: float
+
+
+def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
+                     db_capacity_qps: float = 400.0, duration: float = 12.0,
+                     seed: int = 1) -> SyncAsyncSweep:
+    """The API of :func:`sync_vs_async` at steady loads, without a client timeout and with
+    8 partitions and consumers, as many as the synchronous side's pool has connections.
+
+    Parameters
+    ----------
+    utilizations : tuple of float
+        Loads as fractions of ``db_capacity_qps``, each in (0, 1).
+    db_capacity_qps : float
+        Database saturation throughput (> 0).
+    duration : float
+        Simulated seconds per run (> 0).
+    seed : int
+    """
+    utils = tuple(utilizations)
+    if not utils:
+        raise ValueError("utilizations=() is empty; give at least one value")
+    for i, u in enumerate(utils):
+        check_real(f"utilizations[{i}]", u, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_positive("db_capacity_qps", db_capacity_qps)
+    app = AppTier(servers=2, workers=16)
+    db = Database(capacity_qps=db_capacity_qps, concurrency=4, pool=8)
+    systems = {"sync": hybrid("sync", app=app, db=db),
+               "async": hybrid("async", app=app, db=db, broker=Broker(partitions=8),
+                               consumers=ConsumerGroup(consumers=8))}
+    client, done, completed = {}, {}, {}
+    for mode, system_ in systems.items():
+        runs = [simulate(system_, Poisson(u * db_capacity_qps, read_fraction=0.0), duration,
+                         seed=seed) for u in utils]
+        client[mode] = np.array([r.latency.p99 for r in runs], dtype=float)
+        done[mode] = np.array([r.completion.p99 for r in runs], dtype=float)
+        completed[mode] = np.array([r.counts.completed / r.counts.generated for r in runs])
+    return SyncAsyncSweep(np.array(utils), client, done, completed, float(db_capacity_qps))

@@ -8,12 +8,15 @@ from matplotlib.figure import Figure
 from ._streams import stream
 from ._validate import check_int, check_real
 from .batching import BatchingCurve, batch_capacity, batch_finish_times
+from .comparisons import SyncAsyncSweep
 from .phenomena import retry_storm
 from .plots import _figure, _panels, plot_metastable
 from .plots_scaling import _log, _ms
+from .scaling_async import CrashDuplicates
 from .workload import Poisson
 
-__all__ = ["plot_batching", "plot_batching_point", "plot_retry_storm"]
+__all__ = ["plot_batching", "plot_batching_point", "plot_retry_storm", "plot_sync_async_sweep",
+           "plot_crash_duplicates"]
 
 
 def plot_batching(data: BatchingCurve) -> Figure:
@@ -71,4 +74,34 @@ def plot_retry_storm(retries: int = 3, spike_length: float = 5.0,
     fig = plot_metastable(retry_storm(retries=retries, spike_length=spike_length,
                                       budget=budget))
     fig.set_size_inches(9, 3)
+    return fig
+
+
+def plot_sync_async_sweep(data: SyncAsyncSweep) -> Figure:
+    """What clients wait for, and when the write is done, in both styles against load."""
+    fig, ax = _figure(8, 4)
+    x = data.utilizations * 100
+    ax.plot(x, _ms(data.client_p99["sync"]), "o-", color="tab:blue",
+            label="sync: client p99 = write done p99")
+    ax.plot(x, _ms(data.client_p99["async"]), "s-", color="tab:orange",
+            label="async: client p99 (202 Accepted)")
+    ax.plot(x, _ms(data.done_p99["async"]), "s--", color="tab:orange",
+            label="async: write done p99 (staleness)")
+    _log(ax)
+    ax.set_xlabel("load (% of database capacity)")
+    ax.set_ylabel("p99 (ms, log scale)")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_crash_duplicates(data: CrashDuplicates) -> Figure:
+    """Duplicates after a crash against the commit interval: simulated and formula."""
+    fig, ax = _figure(7, 3.8)
+    ax.bar([f"{c:g}" for c in data.commit_intervals], data.duplicates,
+           label="messages processed twice (simulated)")
+    ax.plot([f"{c:g}" for c in data.commit_intervals], data.formula, "k_", markersize=28,
+            mew=2, label="formula: rate x commit interval")
+    ax.set_xlabel("commit interval (s; 0 = after every message)")
+    ax.set_ylabel("duplicates after one crash")
+    ax.legend(fontsize="small")
     return fig

@@ -13,7 +13,15 @@ import numpy as np
 
 from ._validate import check_int, check_positive, check_probability, check_real
 from .distributions import Exponential
-from .eventdriven import Broker, ConsumerGroup, EventDriven, Producer, Replay, Retention
+from .eventdriven import (
+    Broker,
+    ConsumerGroup,
+    EventDriven,
+    GroupChange,
+    Producer,
+    Replay,
+    Retention,
+)
 from .results import SimulationResult
 from .retry import Backoff
 from .scaling_sync import _floats, _ints
@@ -36,6 +44,8 @@ __all__ = [
     "dead_letters",
     "Staleness",
     "staleness",
+    "CrashDuplicates",
+    "crash_duplicates",
 ]
 
 
@@ -544,3 +554,56 @@ def staleness(utilizations: tuple[float, ...] = (0.5, 0.8, 0.95), per_consumer: 
 def _completion_times(r: SimulationResult) -> np.ndarray:
     keep = np.isfinite(r.done) & (r.arrival >= r.warmup)
     return r.done[keep] - r.arrival[keep]
+
+
+@dataclass(frozen=True)
+class CrashDuplicates:
+    """Messages processed twice after a consumer crash, against the commit interval.
+
+    Attributes
+    ----------
+    commit_intervals : numpy.ndarray
+        Seconds between offset commits.
+    duplicates : numpy.ndarray
+        Messages delivered again after the crash (simulated).
+    formula : numpy.ndarray
+        The crashed consumer's rate x one commit interval: everything it processed
+        since its last commit, when (as here) it dies just before the next commit.
+    rate_per_partition : float
+    """
+
+    commit_intervals: np.ndarray
+    duplicates: np.ndarray
+    formula: np.ndarray
+    rate_per_partition: float
+
+
+def crash_duplicates(commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0),
+                     load: float = 400.0, crash_at: float = 10.0, duration: float = 20.0,
+                     seed: int = 1) -> CrashDuplicates:
+    """Two partitions, two consumers; at ``crash_at`` one consumer dies without
+    committing, the survivor takes its partition from the last committed offset and
+    processes again what the dead one had done since (at-least-once delivery).
+
+    Parameters
+    ----------
+    commit_intervals : tuple of float
+        Each >= 0 (0 commits after every message).
+    load : float
+        Messages per second (> 0), split over the two partitions.
+    crash_at : float
+        Time of the crash, seconds, inside (0, duration).
+    duration : float
+    seed : int
+    """
+    intervals = _floats("commit_intervals", commit_intervals, 0.0, 3600.0)
+    check_positive("load", load)
+    check_positive("duration", duration)
+    check_real("crash_at", crash_at, low=0.0, high=duration, low_open=True, high_open=True)
+    crash = (GroupChange(at=crash_at, action="crash"),)
+    dups = [simulate(_pipeline(2, 2, 2000.0, commit_interval=ci, changes=crash,
+                               rebalance_pause=0.5), Poisson(load), duration,
+                     seed=seed).counters["duplicates"] for ci in intervals]
+    rate = load / 2
+    return CrashDuplicates(np.array(intervals), np.array(dups),
+                           np.array(intervals) * rate, rate)
