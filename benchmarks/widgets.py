@@ -46,6 +46,10 @@ WIDGETS = [
            read_fraction=[0.5, 0.9, 1.0])),
     ("05_scaling_event_driven", "plot_lag_point",
      _grid(partitions=[1, 4, 16], consumers=[1, 4, 16], spike=[100.0, 400.0, 800.0])),
+    ("06_trade_offs", "plot_batching_point",
+     _grid(batch_size=[1, 10, 200], load=[50.0, 1000.0, 4500.0], linger_ms=[0.0, 10.0, 50.0])),
+    ("07_failure_modes", "plot_retry_storm",
+     _grid(retries=[0, 1, 3, 5], spike_length=[0.5, 5.0, 20.0], budget=[0.0, 0.1, 0.5])),
 ]
 
 
