@@ -46,7 +46,13 @@ build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a
 		|| (echo "the build printed warnings" && exit 1)
 	@rm -f _build.log
 
-browser: $(STAMP)
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json  ## axe-core from the npm registry, pinned by the lock file.
+	npm ci --no-audit --no-fund
+	@touch $@
+
+browser: $(STAMP) $(AXE)
 	$(BIN)/pytest tests -m browser
 
 binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.
@@ -70,4 +76,4 @@ outputs: $(STAMP)  ## Re-run notebooks, store the outputs of keep_output cells, 
 	$(BIN)/python scripts/strip_outputs.py chapters/*.ipynb
 
 clean:
-	rm -rf _build .venv .pytest_cache .hypothesis
+	rm -rf _build .venv .pytest_cache .hypothesis node_modules

@@ -3,6 +3,9 @@
 - Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, and the
   second copy throws "Identifier 'THEBE_JS_URL' has already been declared" in every
   browser console; identical script entries are dropped from each page.
+- docutils marks bibliography entries ``role="doc-biblioentry"`` inside a
+  ``role="list"`` container; that role is deprecated and not a list item (axe:
+  aria-required-children), so entries get ``role="listitem"``.
 - Figures are saved by matplotlib as 24-bit PNGs; after the build each PNG in
   ``_images`` is re-encoded with a 256-colour palette (line charts use a handful of
   colours, so nothing visible changes) and kept only if that is smaller.
@@ -29,6 +32,11 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = unique
 
 
+def _bibliography_roles(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def compress_png(path: Path) -> None:
     """Re-encode ``path`` as a palette PNG if that makes it smaller."""
     with Image.open(path) as image:
@@ -49,5 +57,6 @@ def _compress_images(app, exception) -> None:
 
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts)
+    app.connect("html-page-context", _bibliography_roles)
     app.connect("build-finished", _compress_images)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

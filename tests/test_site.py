@@ -7,7 +7,9 @@ tests skip with instructions, except under ``CI=true`` where that is a failure.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import io
 import json
 import os
 import shutil
@@ -66,8 +68,26 @@ def base_url() -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site the way static hosts do: text assets gzip-compressed when the
+    browser accepts it (page weights below are what a reader transfers)."""
+
+    COMPRESS = (".html", ".js", ".css", ".svg", ".json", ".txt")
+
     def log_message(self, *args: object) -> None:
         pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in self.COMPRESS or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
 
 @pytest.fixture(scope="module")
@@ -316,3 +336,31 @@ def test_pages_are_light(visit):
         " + performance.getEntriesByType('navigation')[0].transferSize")
     print(f"{visit.page.url}: {weight / 1e6:.2f} MB transferred")
     assert weight < 3e6
+
+
+def test_figures_are_compressed():
+    # The build re-encodes figures as palette PNGs (_ext/scalelab_book.py).
+    from PIL import Image
+
+    for path in (SITE / "_images").glob("*.png"):
+        with Image.open(path) as img:
+            assert img.mode == "P" or path.stat().st_size < 20_000, f"{path.name}: {img.mode}"
+        assert path.stat().st_size < 150_000, f"{path.name}: {path.stat().st_size:,} bytes"
+
+
+AXE = SITE.parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_DISABLED: dict[str, str] = {}
+"""axe rules switched off, each with the reason (empty: every rule runs)."""
+
+
+def test_accessibility_has_no_serious_violations(visit):
+    assert AXE.exists(), f"{AXE} missing; run `npm ci` (make browser does)"
+    visit.page.add_script_tag(path=str(AXE))
+    result = visit.page.evaluate(
+        "rules => axe.run(document, {resultTypes: ['violations'], rules})",
+        {rule: {"enabled": False} for rule in AXE_DISABLED})
+    found = [(v["impact"], v["id"], len(v["nodes"]), v["nodes"][0]["target"])
+             for v in result["violations"]]
+    print(f"{visit.page.url}: axe violations {found}")
+    serious = [f for f in found if f[0] in ("serious", "critical")]
+    assert serious == [], f"serious or critical accessibility violations: {serious}"
