@@ -1,9 +1,9 @@
 """Time each failure phenomenon and scaling lab with its default parameters.
 
-Covers: every function in ``scalelab.phenomena`` (budget 1 s each) and in
-the labs of chapters 4-6 (``scaling_sync``, ``scaling_async``, ``batching``,
-``capacity``, ``sync_async_sweep``; budget 2.5 s each), each called three times; the best time is reported. Exit status 1 if any
-function misses its budget on this machine.
+Covers: every function in ``scalelab.phenomena`` (budget 1 s each) and the labs of
+chapters 4-9 (``scaling_sync``, ``scaling_async``, ``batching``, ``capacity``,
+``sync_async_sweep``, ``interview``; budget 2.5 s each), each called three times; the
+best time is reported. Exit status 1 if any function misses its budget on this machine.
 
 Usage: python benchmarks/labs.py [--json]
 """
@@ -22,7 +22,7 @@ LABS = (sl.balancer_comparison, sl.horizontal_scaling, sl.pool_sizing, sl.read_r
         sl.stale_reads, sl.cache_lever, sl.lru_sizing, sl.cache_warmup, sl.shard_load,
         sl.resharding, sl.partition_grid, sl.lag_spike, sl.hot_partitions, sl.replay_window,
         sl.backpressure, sl.dead_letters, sl.staleness, sl.crash_duplicates,
-        sl.batching_curve, sl.sync_async_sweep, sl.cost_table)
+        sl.batching_curve, sl.sync_async_sweep, sl.cost_table, sl.ten_x, sl.drill)
 BUDGETS = {**{fn.__name__: 1.0 for fn in PHENOMENA}, **{fn.__name__: 2.5 for fn in LABS}}
 
 

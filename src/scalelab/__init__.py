@@ -29,6 +29,13 @@ from .comparisons import (
     sync_vs_async,
 )
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
+from .estimate import (
+    Envelope,
+    Scenario,
+    UnitCheck,
+    check_estimate,
+    envelope,
+)
 from .eventdriven import (
     Broker,
     ConsumerGroup,
@@ -46,6 +53,13 @@ from .experiments import (
     knee_curve,
     littles_law_check,
     pooling_comparison,
+)
+from .interview import (
+    Drill,
+    TenXRow,
+    drill,
+    show_drill,
+    ten_x,
 )
 from .ladder import (
     ARCHITECTURES,
@@ -239,6 +253,7 @@ __all__ = [
     "Chain",
     "chain_availability",
     "ChainAvailability",
+    "check_estimate",
     "choice_question",
     "CircuitBreaker",
     "Client",
@@ -263,8 +278,12 @@ __all__ = [
     "DISCIPLINES",
     "Diurnal",
     "drain_time",
+    "Drill",
+    "drill",
     "DROPPED",
     "ENGINES",
+    "Envelope",
+    "envelope",
     "erlang_b",
     "erlang_c",
     "Estimate",
@@ -379,9 +398,11 @@ __all__ = [
     "RetryAmplification",
     "RetryBudget",
     "Rung",
+    "Scenario",
     "Service",
     "shard_load",
     "ShardLoad",
+    "show_drill",
     "simulate",
     "SimulationResult",
     "Spike",
@@ -396,10 +417,13 @@ __all__ = [
     "sync_vs_async",
     "SyncAsync",
     "SyncAsyncSweep",
+    "ten_x",
+    "TenXRow",
     "TIMED_OUT",
     "TimeSeries",
     "UNEVEN",
     "Uniform",
+    "UnitCheck",
     "UnitPlan",
     "units_for_p99",
     "utilizations",
