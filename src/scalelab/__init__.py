@@ -31,10 +31,12 @@ from .comparisons import (
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
 from .estimate import (
     Envelope,
+    Headroom,
     Scenario,
     UnitCheck,
     check_estimate,
     envelope,
+    headroom_curve,
 )
 from .eventdriven import (
     Broker,
@@ -105,6 +107,12 @@ from .plots import (
     plot_pooling,
     plot_retry_amplification,
     plot_sync_vs_async,
+)
+from .plots_estimate import (
+    plot_envelope,
+    plot_headroom,
+    plot_sensitivity,
+    plot_ten_x,
 )
 from .plots_scaling import (
     plot_backpressure,
@@ -295,6 +303,8 @@ __all__ = [
     "FanOutTail",
     "fast_path_applies",
     "GroupChange",
+    "Headroom",
+    "headroom_curve",
     "horizontal_scaling",
     "HorizontalScaling",
     "hot_partitions",
@@ -348,7 +358,9 @@ __all__ = [
     "plot_coordinated_omission",
     "plot_crash_duplicates",
     "plot_dead_letters",
+    "plot_envelope",
     "plot_fanout_tail",
+    "plot_headroom",
     "plot_horizontal",
     "plot_hot_partitions",
     "plot_jitter",
@@ -371,11 +383,13 @@ __all__ = [
     "plot_resharding",
     "plot_retry_amplification",
     "plot_retry_storm",
+    "plot_sensitivity",
     "plot_shards",
     "plot_stale_reads",
     "plot_staleness",
     "plot_sync_async_sweep",
     "plot_sync_vs_async",
+    "plot_ten_x",
     "Poisson",
     "pool_sizing",
     "Pooling",

@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from ._validate import check_int, check_positive, check_probability, check_real
 from .distributions import Exponential
 from .simulate import simulate
 from .topology import Station
 from .workload import Poisson
 
-__all__ = ["Scenario", "Envelope", "envelope", "UnitCheck", "check_estimate"]
+__all__ = ["Scenario", "Envelope", "envelope", "UnitCheck", "check_estimate", "Headroom",
+           "headroom_curve"]
 
 SECONDS_PER_DAY = 86_400
 
@@ -239,3 +242,60 @@ def check_estimate(s: Scenario = Scenario(), slots: int = 8, requests: int = 20_
                               _unit_p99(load, units, capacity, slots, requests, seed),
                               _unit_p99(load, bare, capacity, slots, requests, seed)))
     return rows
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """p99 of one unit against the utilization it is sized for.
+
+    Attributes
+    ----------
+    utilizations : numpy.ndarray
+    slots : numpy.ndarray
+        Parallel workers per unit, one row each.
+    p99 : numpy.ndarray
+        Simulated p99 (queueing plus work), seconds, shape (slots, utilizations).
+    capacity : float
+        Requests/s one unit completes when saturated.
+    """
+
+    utilizations: np.ndarray
+    slots: np.ndarray
+    p99: np.ndarray
+    capacity: float
+
+
+def headroom_curve(utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98),
+                   capacity: float = 10_000.0, slots: tuple[int, ...] = (1, 8),
+                   requests: int = 50_000, seed: int = 1) -> Headroom:
+    """Simulate one unit (``slots`` workers, ``capacity`` requests/s in all) at each
+    utilization: what sizing near 100% instead of 70% does to latency.
+
+    Parameters
+    ----------
+    utilizations : tuple of float
+        Each in (0, 1).
+    capacity : float
+        Requests/s the unit completes when saturated (> 0).
+    slots : tuple of int
+        Each 1 to 64: 1 is a single-threaded unit (one consumer on its partition, a Redis
+        node), 8 a database node with 8 cores.
+    requests : int
+        Requests per point (>= 1,000).
+    seed : int
+    """
+    utils = tuple(utilizations)
+    if not utils:
+        raise ValueError("utilizations=() is empty; give at least one value")
+    for i, u in enumerate(utils):
+        check_real(f"utilizations[{i}]", u, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_positive("capacity", capacity)
+    counts = tuple(slots)
+    if not counts:
+        raise ValueError("slots=() is empty; give at least one value")
+    for i, c in enumerate(counts):
+        check_int(f"slots[{i}]", c, low=1, high=64)
+    check_int("requests", requests, low=1000)
+    p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils]
+           for c in counts]
+    return Headroom(np.array(utils), np.array(counts), np.array(p99), float(capacity))

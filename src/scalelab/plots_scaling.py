@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, ScalarFormatter
 
 from .plots import _figure, _panels
 from .scaling_async import (
@@ -63,9 +63,7 @@ def _log(ax, axis: str = "y") -> None:
     """Log scale labelled with plain numbers (10, 100, 1,000) rather than powers."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
-    formatter = ScalarFormatter()
-    formatter.set_scientific(False)
-    target.set_major_formatter(formatter)
+    target.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
     target.set_minor_formatter(NullFormatter())
 
 
