@@ -50,6 +50,11 @@ WIDGETS = [
      _grid(batch_size=[1, 10, 200], load=[50.0, 1000.0, 4500.0], linger_ms=[0.0, 10.0, 50.0])),
     ("07_failure_modes", "plot_retry_storm",
      _grid(retries=[0, 1, 3, 5], spike_length=[0.5, 5.0, 20.0], budget=[0.0, 0.1, 0.5])),
+    ("08_back_of_the_envelope", "plot_envelope",
+     _grid(users=[1e4, 1e7, 1e9], requests_per_user_per_day=[1.0, 200.0, 1e5],
+           read_fraction=[0.0, 0.9, 1.0], cache_hit_ratio=[0.0, 0.99])),
+    ("09_interview_practice", "show_drill",
+     _grid(seed=[0, 1, 7, 500, 1000], reveal=[False, True])),
 ]
 
 

@@ -98,3 +98,19 @@ def test_every_widget_callback_is_benchmarked():
             for fn in re.findall(r"widgets\.interact\(\s*sl\.(\w+)", cell.source):
                 assert (path.stem, fn) in listed, f"{path.name}: widget {fn} not benchmarked"
     assert listed
+
+
+def test_chapter_links_terms_to_the_glossary(chapter):
+    terms = re.findall(r"\{term\}`[^`]+`", _markdown(chapter))
+    assert len(terms) >= 5, f"only {len(terms)} glossary links"
+
+
+def test_every_glossary_term_is_used_by_a_chapter():
+    glossary = (CHAPTERS / "glossary.md").read_text().split("```{glossary}")[1]
+    terms = re.findall(r"^(\S[^\n]*)\n  ", glossary, re.M)
+    used = set()
+    for path in CHAPTER_NOTEBOOKS:
+        for m in re.finditer(r"\{term\}`([^`<]*?)(?:\s*<([^>]*)>)?`", _markdown(_load(path))):
+            used.add((m.group(2) or m.group(1)).strip().lower())
+    assert len(terms) > 40
+    assert [t for t in terms if t.lower() not in used] == []

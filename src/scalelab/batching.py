@@ -110,7 +110,7 @@ def batch_run(load: float, batch_size: int, linger: float = 0.0, overhead: float
     load : float
         Requests per second (> 0).
     batch_size, linger, overhead, per_item
-        As in :func:`batch_finish_times`.
+        As in :func:`scalelab.batch_finish_times`.
     duration : float
         Simulated seconds (> 0).
     seed : int
@@ -177,7 +177,7 @@ def batching_curve(batch_sizes: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100),
     loads : tuple of float
         Requests per second, each > 0.
     linger, overhead, per_item : float
-        As in :func:`batch_finish_times`.
+        As in :func:`scalelab.batch_finish_times`.
     duration : float
     seed : int
     """

@@ -213,7 +213,7 @@ class SyncAsyncSweep:
 def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
                      db_capacity_qps: float = 400.0, duration: float = 12.0,
                      seed: int = 1) -> SyncAsyncSweep:
-    """The API of :func:`sync_vs_async` at steady loads, without a client timeout and with
+    """The API of :func:`scalelab.sync_vs_async` at steady loads, without a client timeout and with
     8 partitions and consumers, as many as the synchronous side's pool has connections.
 
     Parameters

@@ -384,7 +384,7 @@ class StaleReads:
     simulated : dict of str to numpy.ndarray
         Per key popularity ("uniform", "zipf"), fraction of reads that were stale.
     formula : dict of str to numpy.ndarray
-        The same from :func:`scalelab.theory.stale_read_fraction`.
+        The same from :func:`scalelab.stale_read_fraction`.
     write_rate : float
         Writes per second.
     """
@@ -522,7 +522,7 @@ def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
                requests: int = 6_000, seed: int = 1) -> LruSizing:
     """Run an LRU cache of each size on Zipf keys and count hits after the first third of
     the run (the cache starts holding the most popular keys), next to Che's approximation
-    (:func:`scalelab.theory.lru_hit_ratio`).
+    (:func:`scalelab.lru_hit_ratio`).
 
     Parameters
     ----------
