@@ -278,8 +278,9 @@ def test_every_internal_link_resolves():
                 if name in ("href", "src") and value:
                     self.hrefs.append(value)
 
-    checked, missing = 0, []
+    checked, anchors, missing = 0, 0, []
     pages = [p for p in SITE.rglob("*.html") if "_static" not in p.parts]  # theme templates
+    ids: dict[Path, str] = {}
     for page in pages:
         parser = Links()
         parser.feed(page.read_text(encoding="utf-8"))
@@ -292,6 +293,13 @@ def test_every_internal_link_resolves():
             checked += 1
             if not target.exists():
                 missing.append(f"{page.relative_to(SITE)} -> {href}")
+            elif url.fragment and target.suffix == ".html":
+                anchors += 1
+                if target not in ids:
+                    ids[target] = target.read_text(encoding="utf-8")
+                if f'id="{unquote(url.fragment)}"' not in ids[target]:
+                    missing.append(f"{page.relative_to(SITE)} -> {href} (no such anchor)")
+    print(f"link crawl: {len(pages)} pages, {checked} internal links, {anchors} anchors checked")
     assert checked > 100
     assert missing == []
 
