@@ -69,3 +69,22 @@ def check_instance(name: str, value: object, kinds: type | tuple[type, ...], wha
     """Raise if ``value`` is not an instance of ``kinds``; ``what`` describes the allowed kinds."""
     if not isinstance(value, kinds):
         raise ValueError(f"{name}={value!r} is not {what}")
+
+
+def check_ints(name: str, values: Iterable[object], low: int = 0) -> tuple[int, ...]:
+    """Return ``values`` as a non-empty tuple of integers, each >= ``low``."""
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name}=() is empty; give at least one value")
+    return tuple(check_int(f"{name}[{i}]", v, low=low) for i, v in enumerate(values))
+
+
+def check_reals(name: str, values: Iterable[object], *, low: float = -math.inf,
+                high: float = math.inf, low_open: bool = False,
+                high_open: bool = False) -> tuple[float, ...]:
+    """Return ``values`` as a non-empty tuple of floats, each inside the given range."""
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name}=() is empty; give at least one value")
+    return tuple(check_real(f"{name}[{i}]", v, low=low, high=high, low_open=low_open,
+                            high_open=high_open) for i, v in enumerate(values))

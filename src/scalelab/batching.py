@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._streams import stream
-from ._validate import check_int, check_non_negative, check_positive
-from .scaling_sync import _floats, _ints
+from ._validate import check_int, check_ints, check_non_negative, check_positive, check_reals
 from .workload import Poisson
 
 __all__ = ["batch_finish_times", "batch_capacity", "BatchingCurve", "batching_curve",
@@ -181,10 +180,8 @@ def batching_curve(batch_sizes: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100),
     duration : float
     seed : int
     """
-    sizes = _ints("batch_sizes", batch_sizes, 1)
-    rates = _floats("loads", loads, 0.0, 1e6)
-    if min(rates) <= 0:
-        raise ValueError(f"loads={loads!r}: each must be > 0")
+    sizes = check_ints("batch_sizes", batch_sizes, 1)
+    rates = check_reals("loads", loads, low=0.0, high=1e6, low_open=True)
     runs = [[batch_run(load, b, linger, overhead, per_item, duration, seed) for load in rates]
             for b in sizes]
     return BatchingCurve(

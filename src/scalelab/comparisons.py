@@ -6,7 +6,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._validate import check_int, check_positive, check_probability, check_real
+from ._validate import (
+    check_int,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
 from .distributions import Exponential
 from .eventdriven import Broker, ConsumerGroup, hybrid
 from .results import SimulationResult
@@ -226,11 +232,8 @@ def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9,
         Simulated seconds per run (> 0).
     seed : int
     """
-    utils = tuple(utilizations)
-    if not utils:
-        raise ValueError("utilizations=() is empty; give at least one value")
-    for i, u in enumerate(utils):
-        check_real(f"utilizations[{i}]", u, low=0.0, high=1.0, low_open=True, high_open=True)
+    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
+                        high_open=True)
     check_positive("db_capacity_qps", db_capacity_qps)
     app = AppTier(servers=2, workers=16)
     db = Database(capacity_qps=db_capacity_qps, concurrency=4, pool=8)

@@ -13,7 +13,14 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._validate import check_int, check_positive, check_probability, check_real
+from ._validate import (
+    check_int,
+    check_ints,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
 from .distributions import Exponential
 from .simulate import simulate
 from .topology import Station
@@ -284,17 +291,12 @@ def headroom_curve(utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0
         Requests per point (>= 1,000).
     seed : int
     """
-    utils = tuple(utilizations)
-    if not utils:
-        raise ValueError("utilizations=() is empty; give at least one value")
-    for i, u in enumerate(utils):
-        check_real(f"utilizations[{i}]", u, low=0.0, high=1.0, low_open=True, high_open=True)
+    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
+                        high_open=True)
     check_positive("capacity", capacity)
-    counts = tuple(slots)
-    if not counts:
-        raise ValueError("slots=() is empty; give at least one value")
-    for i, c in enumerate(counts):
-        check_int(f"slots[{i}]", c, low=1, high=64)
+    counts = check_ints("slots", slots, low=1)
+    if max(counts) > 64:
+        raise ValueError(f"slots={slots!r}: each must lie in [1, 64]")
     check_int("requests", requests, low=1000)
     p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils]
            for c in counts]

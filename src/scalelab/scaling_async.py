@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_positive, check_probability, check_real
+from ._validate import (
+    check_int,
+    check_ints,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
 from .distributions import Exponential
 from .eventdriven import (
     Broker,
@@ -24,7 +31,6 @@ from .eventdriven import (
 )
 from .results import SimulationResult
 from .retry import Backoff
-from .scaling_sync import _floats, _ints
 from .simulate import simulate
 from .theory import drain_time
 from .workload import Poisson, Spike, Zipf
@@ -100,8 +106,8 @@ def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
         Simulated seconds per run (> 0).
     seed : int
     """
-    parts = _ints("partitions", partitions, 1)
-    groups = _ints("consumers", consumers, 1)
+    parts = check_ints("partitions", partitions, 1)
+    groups = check_ints("consumers", consumers, 1)
     check_positive("load", load)
     check_positive("per_consumer", per_consumer)
     grid = np.array([[simulate(_pipeline(p, c, per_consumer), Poisson(load), duration,
@@ -237,7 +243,7 @@ def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
     seed : int
     """
     check_int("partitions", partitions, low=2, high=64)
-    skews_ = _floats("skews", skews, 0.0, 5.0)
+    skews_ = check_reals("skews", skews, low=0.0, high=5.0)
     check_positive("load", load)
     lags, shares = [], []
     t = None
@@ -468,7 +474,7 @@ def dead_letters(max_attempts: tuple[int, ...] = (1, 3, 5, 8), poison_fraction: 
     duration : float
     seed : int
     """
-    attempts = _ints("max_attempts", max_attempts, 1)
+    attempts = check_ints("max_attempts", max_attempts, 1)
     check_probability("poison_fraction", poison_fraction)
     check_positive("load", load)
     rows = []
@@ -531,11 +537,10 @@ def staleness(utilizations: tuple[float, ...] = (0.5, 0.8, 0.95), per_consumer: 
     duration : float
     seed : int
     """
-    utils = _floats("utilizations", utilizations, 0.0, 1.0)
-    if min(utils) <= 0 or max(utils) >= 1:
-        raise ValueError(f"utilizations={utilizations!r}: each must lie in (0, 1)")
+    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
+                        high_open=True)
     check_positive("per_consumer", per_consumer)
-    d = np.array(_floats("delays", delays, 0.0, 3600.0))
+    d = np.array(check_reals("delays", delays, low=0.0, high=3600.0))
     broker = Broker(partitions=1, append_latency=0.0, partition_throughput=1e6)
     stale, p50, p99 = [], [], []
     for u in utils:
@@ -596,7 +601,7 @@ def crash_duplicates(commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 
     duration : float
     seed : int
     """
-    intervals = _floats("commit_intervals", commit_intervals, 0.0, 3600.0)
+    intervals = check_reals("commit_intervals", commit_intervals, low=0.0, high=3600.0)
     check_positive("load", load)
     check_positive("duration", duration)
     check_real("crash_at", crash_at, low=0.0, high=duration, low_open=True, high_open=True)

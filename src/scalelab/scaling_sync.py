@@ -11,7 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._core import _shard_of
-from ._validate import check_int, check_positive, check_probability, check_real
+from ._validate import (
+    check_int,
+    check_ints,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
 from .distributions import Bimodal, Distribution, Exponential
 from .simulate import simulate
 from .theory import lru_hit_ratio, stale_read_fraction
@@ -45,20 +52,6 @@ __all__ = [
     "resharding",
     "cache_replicas_point",
 ]
-
-
-def _ints(name: str, values: tuple[int, ...], low: int) -> tuple[int, ...]:
-    values = tuple(values)
-    if not values:
-        raise ValueError(f"{name}=() is empty; give at least one value")
-    return tuple(check_int(f"{name}[{i}]", v, low=low) for i, v in enumerate(values))
-
-
-def _floats(name: str, values: tuple[float, ...], low: float, high: float) -> tuple[float, ...]:
-    values = tuple(values)
-    if not values:
-        raise ValueError(f"{name}=() is empty; give at least one value")
-    return tuple(check_real(f"{name}[{i}]", v, low=low, high=high) for i, v in enumerate(values))
 
 
 def _p99(result) -> float:
@@ -134,9 +127,8 @@ def balancer_comparison(servers: int = 8, workers: int = 2,
     """
     check_int("servers", servers, low=2)
     check_int("workers", workers, low=1)
-    utils = _floats("utilizations", utilizations, 0.0, 1.0)
-    if min(utils) <= 0 or max(utils) >= 1:
-        raise ValueError(f"utilizations={utilizations!r}: each must lie in (0, 1)")
+    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
+                        high_open=True)
     policies = tuple(policies)
     if not policies:
         raise ValueError("policies=() is empty; give at least one of " + ", ".join(LB_POLICIES))
@@ -208,7 +200,7 @@ def horizontal_scaling(servers: tuple[int, ...] = (1, 2, 3, 4, 6, 8), load: floa
         Simulated seconds per run (> 0).
     seed : int
     """
-    counts = _ints("servers", servers, 1)
+    counts = check_ints("servers", servers, 1)
     check_positive("load", load)
     db = Database(capacity_qps=db_capacity_qps, concurrency=8)
     check_positive("app_time", app_time)
@@ -275,7 +267,7 @@ def pool_sizing(pools: tuple[int, ...] = (4, 5, 6, 8, 16, 64), load: float = 700
     duration : float
     seed : int
     """
-    sizes = _ints("pools", pools, 1)
+    sizes = check_ints("pools", pools, 1)
     check_positive("load", load)
     rows = []
     for pool in sizes:
@@ -354,7 +346,7 @@ def read_replicas(replicas: tuple[int, ...] = (0, 1, 2, 3), load: float = 1500.0
     duration : float
     seed : int
     """
-    counts = _ints("replicas", replicas, 0)
+    counts = check_ints("replicas", replicas, 0)
     check_positive("load", load)
     check_probability("read_fraction", read_fraction)
     check_positive("lag", lag)
@@ -416,7 +408,7 @@ def stale_reads(lags: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
     duration : float
     seed : int
     """
-    values = _floats("lags", lags, 0.0, 3600.0)
+    values = check_reals("lags", lags, low=0.0, high=3600.0)
     check_positive("load", load)
     check_real("read_fraction", read_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
     popularity = {"uniform": Uniform(n_keys), "zipf": Zipf(n_keys, zipf_s)}
@@ -477,7 +469,7 @@ def cache_lever(hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
     duration : float
     seed : int
     """
-    ratios = _floats("hit_ratios", hit_ratios, 0.0, 1.0)
+    ratios = check_reals("hit_ratios", hit_ratios, low=0.0, high=1.0)
     check_positive("load", load)
     check_probability("read_fraction", read_fraction)
     db = Database(capacity_qps=db_capacity_qps, concurrency=8)
@@ -536,8 +528,8 @@ def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
         Requests per run (>= 100).
     seed : int
     """
-    sizes_ = _ints("sizes", sizes, 1)
-    skews_ = _floats("skews", skews, 0.0, 5.0)
+    sizes_ = check_ints("sizes", sizes, 1)
+    skews_ = check_reals("skews", skews, low=0.0, high=5.0)
     check_int("requests", requests, low=100)
     rate = 10_000.0
     db = Database(capacity_qps=1e6, concurrency=64)
@@ -661,7 +653,7 @@ def shard_load(shards: int = 8, skews: tuple[float, ...] = (0.0, 0.8, 1.1),
     seed : int
     """
     check_int("shards", shards, low=2)
-    skews_ = _floats("skews", skews, 0.0, 5.0)
+    skews_ = check_reals("skews", skews, low=0.0, high=5.0)
     check_positive("load", load)
     db = Database(capacity_qps=shard_capacity_qps, concurrency=8, shards=shards)
     system_ = RequestResponse(app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
@@ -737,7 +729,7 @@ def resharding(old: int = 8, new: tuple[int, ...] = (9, 10, 12, 16), n_keys: int
         Points per shard on the ring (>= 1); more points spread load more evenly.
     """
     check_int("old", old, low=1)
-    after = _ints("new", new, old + 1)
+    after = check_ints("new", new, old + 1)
     check_int("n_keys", n_keys, low=1)
     check_int("vnodes", vnodes, low=1)
     keys = np.arange(n_keys, dtype=np.int64)
