@@ -57,7 +57,7 @@ def test_at_least_three_figures_with_caption_and_alt_text(chapter):
 
 def test_three_exercises_with_hidden_solutions(chapter):
     text = _markdown(chapter)
-    labels = re.findall(r"```\{exercise\}\n:label: ([\w-]+)", text)
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: ([\w-]+)", text)
     assert len(labels) >= 3
     for label in labels:
         assert re.search(r"```\{solution-start\} " + label + r"\n:class: dropdown", text), label
