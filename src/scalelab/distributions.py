@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
-from ._validate import check_positive, check_probability, check_real
+from ._validate import check_instance, check_positive, check_probability, check_real
 
 __all__ = ["Deterministic", "Exponential", "LogNormal", "Bimodal", "Distribution"]
 
@@ -143,4 +144,12 @@ class Bimodal:
 Distribution = Deterministic | Exponential | LogNormal | Bimodal
 """Any of the service-time distributions."""
 
-DISTRIBUTIONS = (Deterministic, Exponential, LogNormal, Bimodal)
+DISTRIBUTIONS = get_args(Distribution)
+"""The classes of :data:`Distribution`, for ``isinstance`` checks."""
+
+
+def check_distribution(name: str, value: object) -> None:
+    """Raise a :class:`ValueError` naming ``name`` unless ``value`` is a distribution."""
+    check_instance(name, value, DISTRIBUTIONS,
+                   "a " + ", ".join(c.__name__ for c in DISTRIBUTIONS[:-1])
+                   + " or " + DISTRIBUTIONS[-1].__name__ + " distribution")

@@ -17,8 +17,8 @@ from ._validate import (
     check_positive,
     check_probability,
 )
-from .distributions import DISTRIBUTIONS, Distribution, Exponential
-from .retry import Backoff
+from .distributions import Distribution, Exponential, check_distribution
+from .resilience import Backoff
 from .topology import AppTier, Database, RequestResponse
 
 __all__ = [
@@ -229,7 +229,7 @@ class ConsumerGroup:
 
     def __post_init__(self) -> None:
         check_int("consumers", self.consumers, low=0, high=10_000)
-        check_instance("processing", self.processing, DISTRIBUTIONS, "a Distribution")
+        check_distribution("processing", self.processing)
         check_non_negative("commit_interval", self.commit_interval)
         check_non_negative("rebalance_pause", self.rebalance_pause)
         object.__setattr__(self, "changes", tuple(self.changes))

@@ -1,24 +1,20 @@
-"""What a simulation returns: plain frozen dataclasses over numpy arrays.
-
-Status codes of :attr:`SimulationResult.status`: ``IN_FLIGHT`` (still being served when
-the run ended), ``COMPLETED``, ``TIMED_OUT`` (the client gave up), ``DROPPED`` (a full
-queue refused it), ``FAILED`` (a dependency returned an error).
+"""What a simulation returns: plain frozen dataclasses over numpy arrays, and
+:class:`Estimate`, a mean over replications with its confidence interval.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
 from ._validate import check_positive
 
 __all__ = [
-    "IN_FLIGHT",
-    "COMPLETED",
-    "TIMED_OUT",
-    "DROPPED",
-    "FAILED",
+    "Status",
+    "Estimate",
     "LatencyStats",
     "TimeSeries",
     "ComponentStats",
@@ -26,7 +22,67 @@ __all__ = [
     "SimulationResult",
 ]
 
-IN_FLIGHT, COMPLETED, TIMED_OUT, DROPPED, FAILED = 0, 1, 2, 3, 4
+
+
+class Status(IntEnum):
+    """Outcome of a request, as stored per request in :attr:`SimulationResult.status` (an
+    ``int8`` array, so ``result.status == Status.COMPLETED`` selects the completed ones)."""
+
+    IN_FLIGHT = 0
+    """Still being served (or waiting) when the run ended."""
+    COMPLETED = 1
+    """Answered successfully (event-driven: processed)."""
+    TIMED_OUT = 2
+    """The client gave up waiting."""
+    DROPPED = 3
+    """Refused: a full queue or buffer, shedding, or deleted by retention unprocessed."""
+    FAILED = 4
+    """A dependency returned an error (event-driven: dead-lettered)."""
+
+
+# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over independent replications with its 95% confidence interval.
+
+    Attributes
+    ----------
+    mean : float
+        Average over replications.
+    half_width : float
+        Half-width of the 95% Student-t interval (0 for one replication).
+    values : tuple of float
+        The per-replication values.
+    """
+
+    mean: float
+    half_width: float
+    values: tuple[float, ...]
+
+    @property
+    def low(self) -> float:
+        """Lower end of the interval."""
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        """Upper end of the interval."""
+        return self.mean + self.half_width
+
+    @classmethod
+    def of(cls, values: list[float]) -> Estimate:
+        """Estimate from per-replication values."""
+        arr = np.asarray(values, dtype=float)
+        if arr.size < 2:
+            return cls(float(arr.mean()), 0.0, tuple(arr.tolist()))
+        t = _T975[arr.size - 2] if arr.size - 1 <= len(_T975) else 1.96
+        half = t * float(arr.std(ddof=1)) / math.sqrt(arr.size)
+        return cls(float(arr.mean()), half, tuple(arr.tolist()))
 
 
 @dataclass(frozen=True)
@@ -108,7 +164,7 @@ class Counts:
 
 
 @dataclass(frozen=True)
-class _NodeLog:
+class NodeLog:
     """Raw timeline of one component: sorted event times and finished visits."""
 
     name: str
@@ -124,7 +180,7 @@ class _NodeLog:
 
 
 @dataclass(frozen=True)
-class _PartitionLog:
+class PartitionLog:
     """Raw timeline of one broker partition: when each offset was appended, and when
     offsets were cleared (first processed, dead-lettered or skipped past), sorted."""
 
@@ -160,7 +216,7 @@ class SimulationResult:
     network : numpy.ndarray
         Per request, seconds spent on network hops.
     status : numpy.ndarray
-        Per request status code (see module docstring).
+        Per request :class:`Status` code (int8).
     latency : LatencyStats
         What clients saw: ``finish - arrival`` of replied requests that arrived in
         ``[warmup, duration)``.
@@ -196,8 +252,8 @@ class SimulationResult:
     offered_rate: float
     components: dict[str, ComponentStats]
     counters: dict[str, float]
-    _logs: dict[str, _NodeLog] = field(repr=False)
-    _partitions: dict[str, _PartitionLog] = field(repr=False)
+    _logs: dict[str, NodeLog] = field(repr=False)
+    _partitions: dict[str, PartitionLog] = field(repr=False)
 
     @property
     def window(self) -> float:
@@ -248,7 +304,7 @@ class SimulationResult:
             if name == "latency":
                 at, ok, start = self.finish, self.replied, self.arrival
             else:
-                at, ok, start = self.done, self.status == COMPLETED, self.arrival
+                at, ok, start = self.done, self.status == Status.COMPLETED, self.arrival
             counts, _ = np.histogram(at[ok], edges)
             if name == "throughput":
                 return TimeSeries(name, edges[:-1], counts / width)
@@ -285,6 +341,16 @@ class SimulationResult:
             known += ["lag", "lag_seconds"] + [f"{p}.lag" for p in self._partitions]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")
 
+    def visit_times(self, component: str) -> np.ndarray:
+        """Time each visit to ``component`` (or to every ``component[i]`` of a tier) took,
+        queueing included, for visits that ended during the run, seconds."""
+        logs = [log for key, log in self._logs.items()
+                if key == component or key.startswith(component + "[")]
+        if not logs:
+            raise ValueError(f"component={component!r} is not a component of this run; "
+                             f"choose one of {sorted(self._logs)}")
+        return np.concatenate([log.visit_end - log.visit_enter for log in logs])
+
     def partition_messages(self) -> dict[str, int]:
         """Messages appended to each broker partition over the whole run (event-driven
         systems; empty otherwise), e.g. ``{"partition[0]": 1234, ...}``."""
@@ -299,7 +365,7 @@ class SimulationResult:
         counts 0 there), and time on network hops. A slot held while calling downstream
         (an app worker waiting on the database) includes the downstream time.
         """
-        keep = (self.status == COMPLETED) & (self.arrival >= self.warmup)
+        keep = (self.status == Status.COMPLETED) & (self.arrival >= self.warmup)
         n = max(int(keep.sum()), 1)
         out = {}
         for name, log in self._logs.items():
@@ -340,11 +406,11 @@ def _count_le(sorted_times: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.searchsorted(sorted_times, at, side="right")
 
 
-def _lag(p: _PartitionLog, at: np.ndarray) -> np.ndarray:
+def _lag(p: PartitionLog, at: np.ndarray) -> np.ndarray:
     return np.maximum(_count_le(p.appended, at) - _count_le(p.cleared, at), 0)
 
 
-def _lag_seconds(p: _PartitionLog, at: np.ndarray) -> np.ndarray:
+def _lag_seconds(p: PartitionLog, at: np.ndarray) -> np.ndarray:
     # Offsets are cleared in order, so the oldest waiting message is offset #cleared.
     cleared = _count_le(p.cleared, at)
     waiting = cleared < _count_le(p.appended, at)
@@ -360,7 +426,7 @@ def _busy_integral(started: np.ndarray, ended: np.ndarray, lo: float, hi: float)
     return float(np.sum(hi - np.maximum(s, lo)) - np.sum(hi - np.maximum(e, lo)))
 
 
-def _component_stats(log: _NodeLog, warmup: float, duration: float) -> ComponentStats:
+def _component_stats(log: NodeLog, warmup: float, duration: float) -> ComponentStats:
     """Summarise one component's timeline over ``[warmup, duration]``."""
     busy = _busy_integral(log.started, log.ended, warmup, duration)
     inside = log.visit_end >= warmup
@@ -377,33 +443,33 @@ def _component_stats(log: _NodeLog, warmup: float, duration: float) -> Component
     )
 
 
-def _build_result(*, duration: float, warmup: float, seed: int, engine: str,
+def build_result(*, duration: float, warmup: float, seed: int, engine: str,
                   arrival: np.ndarray, finish: np.ndarray, status: np.ndarray,
-                  logs: list[_NodeLog], counters: dict[str, float],
+                  logs: list[NodeLog], counters: dict[str, float],
                   network: np.ndarray | None = None, done: np.ndarray | None = None,
                   replied: np.ndarray | None = None,
-                  partitions: list[_PartitionLog] | None = None) -> SimulationResult:
+                  partitions: list[PartitionLog] | None = None) -> SimulationResult:
     """Assemble a :class:`SimulationResult` from raw per-request arrays and logs.
 
     ``done`` defaults to ``finish``, ``replied`` to "completed" and ``network`` to zeros,
     which is right for request-response systems.
     """
     done = finish if done is None else done
-    replied = (status == COMPLETED) if replied is None else replied
+    replied = (status == Status.COMPLETED) if replied is None else replied
     network = np.zeros_like(arrival) if network is None else network
     counts = Counts(
         generated=int(status.size),
-        completed=int(np.sum(status == COMPLETED)),
-        timed_out=int(np.sum(status == TIMED_OUT)),
-        dropped=int(np.sum(status == DROPPED)),
-        failed=int(np.sum(status == FAILED)),
-        in_flight=int(np.sum(status == IN_FLIGHT)),
+        completed=int(np.sum(status == Status.COMPLETED)),
+        timed_out=int(np.sum(status == Status.TIMED_OUT)),
+        dropped=int(np.sum(status == Status.DROPPED)),
+        failed=int(np.sum(status == Status.FAILED)),
+        in_flight=int(np.sum(status == Status.IN_FLIGHT)),
     )
     window = duration - warmup
     in_window = arrival >= warmup
     ok = replied & in_window
-    completed = (status == COMPLETED) & in_window
-    completed_in_window = np.sum((status == COMPLETED) & (done >= warmup))
+    completed = (status == Status.COMPLETED) & in_window
+    completed_in_window = np.sum((status == Status.COMPLETED) & (done >= warmup))
     return SimulationResult(
         duration=duration,
         warmup=warmup,

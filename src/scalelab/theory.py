@@ -30,6 +30,8 @@ __all__ = [
     "stale_read_fraction",
     "partitions_needed",
     "drain_time",
+    "DatabaseLoad",
+    "database_load",
 ]
 
 
@@ -407,3 +409,48 @@ def drain_time(backlog: float, capacity: float, arrival_rate: float) -> float:
         raise ValueError(f"arrival_rate={arrival_rate!r} >= capacity={capacity!r}: the "
                          "backlog never drains; arrival_rate must be < capacity")
     return backlog / (capacity - arrival_rate)
+
+
+@dataclass(frozen=True)
+class DatabaseLoad:
+    """Queries per second that reach a database behind a look-aside cache.
+
+    Attributes
+    ----------
+    reads : float
+        Reads that miss the cache, queries/s.
+    writes : float
+        Writes, queries/s (every write reaches the database).
+    """
+
+    reads: float
+    writes: float
+
+    @property
+    def total(self) -> float:
+        """``reads + writes``, queries/s."""
+        return self.reads + self.writes
+
+
+def database_load(rate: float, read_fraction: float = 1.0,
+                  hit_ratio: float = 0.0) -> DatabaseLoad:
+    """The load behind a cache, one query per request: reads ``rate * read_fraction *
+    (1 - hit_ratio)`` and writes ``rate * (1 - read_fraction)``, queries per second.
+
+    Parameters
+    ----------
+    rate : float
+        Requests per second (>= 0).
+    read_fraction : float
+        Share of requests that read, in [0, 1].
+    hit_ratio : float
+        Share of reads the cache answers, in [0, 1].
+
+    Returns
+    -------
+    DatabaseLoad
+    """
+    rate = check_non_negative("rate", rate)
+    read_fraction = check_real("read_fraction", read_fraction, low=0.0, high=1.0)
+    misses = rate * read_fraction * (1 - check_real("hit_ratio", hit_ratio, low=0.0, high=1.0))
+    return DatabaseLoad(reads=misses, writes=rate * (1 - read_fraction))

@@ -2,7 +2,8 @@
 
 Every class here is a frozen dataclass validated on construction. Times are seconds,
 rates are requests (queries) per second. :func:`scalelab.simulate` runs any of the
-systems: :class:`Station`, :class:`Chain` or :class:`RequestResponse`.
+systems: :class:`Station`, :class:`Chain`, :class:`RequestResponse`, :class:`FanOut` or
+:class:`BatchServer`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ._validate import (
     check_positive,
     check_probability,
 )
-from .distributions import DISTRIBUTIONS, Distribution, Exponential
+from .distributions import Distribution, Exponential, check_distribution
 
 __all__ = [
     "LB_POLICIES",
@@ -31,6 +32,7 @@ __all__ = [
     "Cache",
     "RequestResponse",
     "FanOut",
+    "BatchServer",
 ]
 
 LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
@@ -39,11 +41,6 @@ LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
 DISCIPLINES = ("fifo", "lifo")
 """Queue orders: first come first served, or newest first (which, under overload, serves
 requests whose clients are still waiting)."""
-
-
-def _check_distribution(name: str, value: object) -> None:
-    check_instance(name, value, DISTRIBUTIONS,
-                   "a Deterministic, Exponential, LogNormal or Bimodal distribution")
 
 
 def _check_optional_limit(name: str, value: int | None) -> None:
@@ -85,7 +82,7 @@ class Station:
 
     def __post_init__(self) -> None:
         check_int("servers", self.servers, low=1)
-        _check_distribution("service", self.service)
+        check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
         check_choice("discipline", self.discipline, DISCIPLINES)
         check_instance("shed_expired", self.shed_expired, bool, "True or False")
@@ -143,7 +140,7 @@ class AppTier:
     def __post_init__(self) -> None:
         check_int("servers", self.servers, low=1)
         check_int("workers", self.workers, low=1)
-        _check_distribution("service", self.service)
+        check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
         check_choice("discipline", self.discipline, DISCIPLINES)
         check_instance("shed_expired", self.shed_expired, bool, "True or False")
@@ -175,7 +172,7 @@ class Service:
     def __post_init__(self) -> None:
         check_int("servers", self.servers, low=1)
         check_int("workers", self.workers, low=1)
-        _check_distribution("service", self.service)
+        check_distribution("service", self.service)
         check_probability("availability", self.availability)
 
 
@@ -256,7 +253,7 @@ class Database:
         if self.pool is not None:
             check_int("pool", self.pool, low=1)
         check_int("read_replicas", self.read_replicas, low=0)
-        _check_distribution("replication_lag", self.replication_lag)
+        check_distribution("replication_lag", self.replication_lag)
         check_int("shards", self.shards, low=1)
 
     @property
@@ -387,7 +384,54 @@ class FanOut:
         check_int("fanout", self.fanout, low=1, high=1000)
         check_int("servers", self.servers, low=1)
         check_int("workers", self.workers, low=1)
-        _check_distribution("service", self.service)
+        check_distribution("service", self.service)
         if self.hedge_after is not None:
             check_positive("hedge_after", self.hedge_after)
         check_non_negative("network", self.network)
+
+
+@dataclass(frozen=True)
+class BatchServer:
+    """One server that processes requests in batches: a group commit, a producer sending
+    batches, a consumer writing rows in bulk (the latency-vs-throughput lab of chapter 6).
+
+    A batch of ``k`` requests costs ``overhead + k * per_item`` seconds: the fixed overhead
+    (a round trip, an fsync, a transaction) is shared, so bigger batches raise capacity.
+    The server starts a batch when it is free and work is waiting; with ``linger`` > 0 it
+    first waits up to ``linger`` seconds after the batch's first request for the batch to
+    fill (Kafka's ``linger.ms``). Simulated exactly by an event recursion over the arrival
+    times (with ``batch_size = 1`` and no linger it is Lindley's recursion); the component
+    ``name`` has ``batch_size`` slots, one per place in a batch, so its utilization is the
+    mean number of requests in service over ``batch_size``.
+
+    Parameters
+    ----------
+    batch_size : int
+        Most requests per batch (>= 1).
+    linger : float
+        Seconds to wait after a batch's first request for the batch to fill (>= 0).
+    overhead, per_item : float
+        Cost of a batch, ``overhead + k * per_item`` seconds (>= 0, not both 0).
+    name : str
+        Label used in results.
+    """
+
+    batch_size: int = 1
+    linger: float = 0.0
+    overhead: float = 0.002
+    per_item: float = 0.0002
+    name: str = "server"
+
+    def __post_init__(self) -> None:
+        check_int("batch_size", self.batch_size, low=1)
+        check_non_negative("linger", self.linger)
+        check_non_negative("overhead", self.overhead)
+        check_non_negative("per_item", self.per_item)
+        if self.overhead == 0 and self.per_item == 0:
+            raise ValueError("overhead=0 and per_item=0: a batch must take some time")
+
+    @property
+    def capacity(self) -> float:
+        """Most requests per second it completes with full batches (a formula):
+        ``batch_size / (overhead + batch_size * per_item)``."""
+        return self.batch_size / (self.overhead + self.batch_size * self.per_item)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import check_instance, check_int, check_non_negative, check_positive, check_real
-from .distributions import DISTRIBUTIONS, Distribution, Exponential
+from .distributions import Distribution, Exponential, check_distribution
 
 __all__ = [
     "Uniform",
@@ -277,7 +277,7 @@ class ClosedLoop(_Mix):
 
     def __post_init__(self) -> None:
         check_int("clients", self.clients, low=1)
-        check_instance("think_time", self.think_time, DISTRIBUTIONS, "a Distribution")
+        check_distribution("think_time", self.think_time)
         self._check_mix()
 
 

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice, check_positive, check_real
-from .distributions import Exponential
-from .eventdriven import Broker, ConsumerGroup, EventDriven
-from .resilience import Client
-from .simulate import simulate
-from .topology import AppTier, Database, LoadBalancer, RequestResponse, Station
-from .workload import Poisson
+from .._validate import check_choice, check_int, check_positive, check_real
+from ..distributions import Exponential
+from ..eventdriven import Broker, ConsumerGroup, EventDriven
+from ..resilience import Client
+from ..run import simulate
+from ..topology import AppTier, Database, LoadBalancer, RequestResponse
+from ..workload import Poisson
+from ._units import unit_p99
 
 __all__ = ["ARCHITECTURES", "LADDER_USERS", "Assumptions", "Rung", "ladder", "utilizations",
-           "NaiveRuns", "naive_runs"]
+           "NaiveRuns", "naive_runs", "LadderPoint", "ladder_point", "UtilizationCurves",
+           "utilization_curves"]
 
 ARCHITECTURES = ("request-response", "event-driven")
 LADDER_USERS = (100, 10_000, 1_000_000, 100_000_000)
@@ -59,7 +61,8 @@ class Assumptions:
         Messages/s one consumer processes, its database write included (> 0); must leave
         room for that write (one query at ``4 / db_capacity_qps`` s plus 1 ms of network).
     target_utilization : float
-        Utilization the fixes size for, in (0, 1); 0.7 keeps clear of the knee.
+        Utilization the fixes size for, in (0, 1]; 0.7 keeps clear of the knee, 1 sizes
+        with no headroom (one unit then has no steady state: its p99 is unbounded).
     """
 
     rate_per_user: float = 0.1
@@ -78,7 +81,7 @@ class Assumptions:
                      "consumer_rate"):
             check_positive(name, getattr(self, name))
         check_real("target_utilization", self.target_utilization, low=0.0, high=1.0,
-                   low_open=True, high_open=True)
+                   low_open=True)
         if self.consumer_own_time <= 0:
             raise ValueError(
                 f"consumer_rate={self.consumer_rate:g} leaves no time for the consumer's "
@@ -164,7 +167,8 @@ class Rung:
     units : int
         Instances of the bottleneck component the fix needs at the target utilization.
     unit_p99 : float
-        Simulated p99 of one unit of the fixed design at its share of the load, seconds.
+        Simulated p99 of one unit of the fixed design at its share of the load, seconds
+        (inf when sized at 100%: the unit has no steady state).
     """
 
     users: int
@@ -202,16 +206,12 @@ def _naive_system(architecture: str, a: Assumptions) -> RequestResponse | EventD
 
 def _unit_p99(component: str, share: float, a: Assumptions, seed: int) -> float:
     """p99 of one unit of the fixed design carrying ``share`` requests/s (simulated)."""
-    capacity = _capacity_of(component, a)
     if component == "database":
-        station = Station(servers=4, service=Exponential(4 / capacity))
-    elif component in ("consumers", "partitions"):
-        station = Station(servers=1, service=Exponential(1 / a.consumer_rate))
+        return unit_p99(share, DB_CONCURRENCY, DB_CONCURRENCY / a.db_capacity_qps, 20_000, seed)
+    if component in ("consumers", "partitions"):
         share = min(share, a.target_utilization * a.consumer_rate)
-    else:
-        station = Station(servers=1, service=Exponential(1 / capacity))
-    result = simulate(station, Poisson(share), 20_000 / share, seed=seed)
-    return float(result.latency.p99)
+        return unit_p99(share, 1, 1 / a.consumer_rate, 20_000, seed)
+    return unit_p99(share, 1, 1 / _capacity_of(component, a), 20_000, seed)
 
 
 def _rung(users: int, architecture: str, a: Assumptions, seed: int,
@@ -310,3 +310,98 @@ def naive_runs(users: int = 15_000, a: Assumptions = Assumptions(), duration: fl
                         warmup=0.0),
         utilization={arch: utilizations(users, arch, a) for arch in ARCHITECTURES},
     )
+
+
+@dataclass(frozen=True)
+class LadderPoint:
+    """One architecture's naive deployment at one user count (formulas only).
+
+    Attributes
+    ----------
+    users, load : float
+        Users at peak and requests per second.
+    architecture : str
+    utilization : dict of str to float
+        Per component, load / capacity.
+    bottleneck : str
+        The most utilized component.
+    fix : str
+        What it needs ("nothing yet" below the target utilization).
+    target_utilization : float
+    """
+
+    users: float
+    load: float
+    architecture: str
+    utilization: dict[str, float]
+    bottleneck: str
+    fix: str
+    target_utilization: float
+
+
+def ladder_point(users: float = 10_000.0, architecture: str = "request-response",
+                 rate_per_user: float = 0.1) -> LadderPoint:
+    """What gives out first at ``users`` (chapter 3's live widget), with the other
+    assumptions at their defaults.
+
+    Parameters
+    ----------
+    users : float
+        Users at peak (>= 1).
+    architecture : str
+        One of ``ARCHITECTURES``.
+    rate_per_user : float
+        Peak requests per second per user, in (0, 10].
+    """
+    a = Assumptions(rate_per_user=rate_per_user)
+    util = utilizations(users, architecture, a)
+    worst = max(util, key=util.get)
+    fix = FIXES[worst] if util[worst] > a.target_utilization else "nothing yet"
+    return LadderPoint(float(users), users * a.rate_per_user, architecture, util, worst, fix,
+                       a.target_utilization)
+
+
+@dataclass(frozen=True)
+class UtilizationCurves:
+    """Utilization of every component of both naive deployments against users (formula).
+
+    Attributes
+    ----------
+    users : numpy.ndarray
+        Users at peak.
+    utilization : dict of str to dict of str to numpy.ndarray
+        Per architecture, per component.
+    saturates_at : dict of str to dict of str to float or None
+        Per architecture, per component: the first user count on the grid at which the
+        component is saturated (utilization >= 1); None if it never is.
+    target_utilization : float
+    """
+
+    users: np.ndarray
+    utilization: dict[str, dict[str, np.ndarray]]
+    saturates_at: dict[str, dict[str, float | None]]
+    target_utilization: float
+
+
+def utilization_curves(a: Assumptions = Assumptions(), low: float = 100.0,
+                       high: float = 1e8, points: int = 200) -> UtilizationCurves:
+    """:func:`utilizations` on a log-spaced grid of user counts, for both architectures.
+
+    Parameters
+    ----------
+    a : Assumptions
+    low, high : float
+        Range of users, ``1 <= low < high``.
+    points : int
+        Grid points, 2 to 10,000.
+    """
+    check_real("low", low, low=1.0)
+    check_real("high", high, low=low, low_open=True)
+    users = np.geomspace(low, high, check_int("points", points, low=2, high=10_000))
+    curves, crossings = {}, {}
+    for arch in ARCHITECTURES:
+        rows = [utilizations(u, arch, a) for u in users]
+        curves[arch] = {name: np.array([r[name] for r in rows]) for name in rows[0]}
+        crossings[arch] = {name: float(users[np.argmax(v >= 1)]) if (v >= 1).any() else None
+                           for name, v in curves[arch].items()}
+    return UtilizationCurves(users, curves, crossings, a.target_utilization)

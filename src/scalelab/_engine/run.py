@@ -9,21 +9,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._client import client_calls
-from ._core import MAX_REQUESTS, Process, _Run
-from ._events import event_driven
-from ._streams import Draws
-from ._systems import _chain, _fanout, _request_response, _station
-from .eventdriven import EventDriven
-from .resilience import Client
-from .results import COMPLETED, _NodeLog
-from .topology import Chain, FanOut, RequestResponse, Station
-from .workload import ClosedLoop, Workload
+from ..eventdriven import EventDriven
+from ..resilience import Client
+from ..results import NodeLog
+from ..topology import Chain, FanOut, RequestResponse, Station
+from ..workload import ClosedLoop, Workload
+from .client import client_calls
+from .core import COMPLETED, MAX_REQUESTS, Process, Run
+from .event_driven import event_driven
+from .request_response import chain, fanout, request_response, station
+from .streams import Draws
 
 System = Station | Chain | RequestResponse | FanOut | EventDriven
 
 
-def _drive_open(run: _Run, times: np.ndarray, client: Callable[[int], Process]) -> Process:
+def drive_open(run: Run, times: np.ndarray, client: Callable[[int], Process]) -> Process:
     env = run.env
     process = env.process
     new_request = run.new_request
@@ -35,7 +35,7 @@ def _drive_open(run: _Run, times: np.ndarray, client: Callable[[int], Process]) 
     return COMPLETED
 
 
-def _drive_closed(run: _Run, think: Draws, order: itertools.count,
+def drive_closed(run: Run, think: Draws, order: itertools.count,
                   client: Callable[[int], Process]) -> Process:
     env = run.env
     while True:
@@ -49,9 +49,9 @@ def _drive_closed(run: _Run, think: Draws, order: itertools.count,
 
 
 def run_simpy(system: System, workload: Workload, duration: float, seed: int,
-              client: Client | None = None) -> tuple[_Run, list[_NodeLog]]:
+              client: Client | None = None) -> tuple[Run, list[NodeLog]]:
     """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy."""
-    run = _Run(seed, duration)
+    run = Run(seed, duration)
     if isinstance(workload, ClosedLoop):
         n = 1024
     else:
@@ -61,13 +61,13 @@ def run_simpy(system: System, workload: Workload, duration: float, seed: int,
         process = event_driven(run, system, workload, n)
     else:
         if isinstance(system, Station):
-            handle = _station(run, system, n)
+            handle = station(run, system, n)
         elif isinstance(system, Chain):
-            handle = _chain(run, system, n)
+            handle = chain(run, system, n)
         elif isinstance(system, FanOut):
-            handle = _fanout(run, system, n)
+            handle = fanout(run, system, n)
         else:
-            handle = _request_response(run, system, workload, n)
+            handle = request_response(run, system, workload, n)
         timeout = getattr(system, "timeout", None)
         if client is None and timeout is not None:
             client = Client(timeout=timeout)
@@ -76,9 +76,9 @@ def run_simpy(system: System, workload: Workload, duration: float, seed: int,
         think = Draws(workload.think_time, run.stream("think"), n)
         order = itertools.count()
         for _ in range(workload.clients):
-            run.env.process(_drive_closed(run, think, order, process))
+            run.env.process(drive_closed(run, think, order, process))
     else:
-        run.env.process(_drive_open(run, times, process))
+        run.env.process(drive_open(run, times, process))
     run.env.run(until=duration)
     for fin in run.finalizers:
         fin()

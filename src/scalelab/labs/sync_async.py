@@ -1,4 +1,5 @@
-"""Request-response against event-driven, like for like: the data behind chapter 1."""
+"""Request-response against event-driven, like for like (chapters 1 and 6): one API both
+ways through a spike and over steady loads, and a synchronous call chain's availability."""
 
 from __future__ import annotations
 
@@ -6,19 +7,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
     check_int,
     check_positive,
     check_probability,
     check_real,
     check_reals,
 )
-from .distributions import Exponential
-from .eventdriven import Broker, ConsumerGroup, hybrid
-from .results import SimulationResult
-from .simulate import simulate
-from .topology import AppTier, Chain, Database, Service
-from .workload import Poisson, Spike
+from ..distributions import Exponential
+from ..eventdriven import Broker, ConsumerGroup, hybrid
+from ..results import SimulationResult
+from ..run import simulate
+from ..topology import AppTier, Chain, Database, Service
+from ..workload import Poisson, Spike
 
 __all__ = ["SyncAsync", "sync_vs_async", "ChainAvailability", "chain_availability",
            "SyncAsyncSweep", "sync_async_sweep"]
@@ -151,7 +152,7 @@ def chain_availability(max_hops: int = 8, availability: float = 0.99,
 
     Each hop does ``hop_time`` seconds of exponential work on 4 lightly loaded servers
     and fails independently with probability ``1 - availability``; one failure fails the
-    request. Also the callback of chapter 1's live widget.
+    request. Chapter 1's live widget runs it on three lengths.
 
     Parameters
     ----------
@@ -219,7 +220,7 @@ class SyncAsyncSweep:
 def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
                      db_capacity_qps: float = 400.0, duration: float = 12.0,
                      seed: int = 1) -> SyncAsyncSweep:
-    """The API of :func:`scalelab.sync_vs_async` at steady loads, without a client timeout and with
+    """The API of :func:`sync_vs_async` at steady loads, without a client timeout and with
     8 partitions and consumers, as many as the synchronous side's pool has connections.
 
     Parameters

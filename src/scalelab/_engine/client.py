@@ -10,15 +10,14 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 
-from ._core import Process, _Run
-from ._streams import UNIFORM, Draws
-from .resilience import CircuitBreaker, Client, RetryBudget
-from .results import COMPLETED, FAILED, IN_FLIGHT, TIMED_OUT
+from ..resilience import CircuitBreaker, Client, RetryBudget
+from .core import COMPLETED, FAILED, IN_FLIGHT, TIMED_OUT, Process, Run
+from .streams import UNIFORM, Draws
 
 Handler = Callable[[int, float | None], Process]
 
 
-class _Budget:
+class Budget:
     """Token bucket: first attempts deposit ``ratio``, retries withdraw 1."""
 
     def __init__(self, config: RetryBudget) -> None:
@@ -35,7 +34,7 @@ class _Budget:
         return False
 
 
-class _Breaker:
+class Breaker:
     """Closed / open / half-open, as described in :class:`~scalelab.CircuitBreaker`."""
 
     def __init__(self, config: CircuitBreaker, stats: dict[str, float]) -> None:
@@ -80,7 +79,7 @@ class _Breaker:
         self.stats["breaker.opened"] += 1
 
 
-def client_calls(run: _Run, handle: Handler, client: Client | None
+def client_calls(run: Run, handle: Handler, client: Client | None
                  ) -> Callable[[int], Process]:
     """The per-request process: one attempt without a client policy, else attempts with
     timeouts, retries, a budget and a breaker; records the final status."""
@@ -96,11 +95,11 @@ def client_calls(run: _Run, handle: Handler, client: Client | None
 
     timeout = client.timeout
     if client.retries == 0 and client.breaker is None and client.budget is None:
-        return _deadline_only(run, handle, timeout)
+        return deadline_only(run, handle, timeout)
     stats = {"client.attempts": 0.0, "client.retries": 0.0, "client.budget_denied": 0.0,
              "breaker.rejected": 0.0, "breaker.opened": 0.0}
-    breaker = _Breaker(client.breaker, stats) if client.breaker else None
-    budget = _Budget(client.budget) if client.budget else None
+    breaker = Breaker(client.breaker, stats) if client.breaker else None
+    budget = Budget(client.budget) if client.budget else None
     jitter = Draws(UNIFORM, run.stream("client.backoff"))
     order = itertools.count()
     run.finalizers.append(lambda: run.counters.update(stats))
@@ -142,7 +141,7 @@ def client_calls(run: _Run, handle: Handler, client: Client | None
     return call
 
 
-def _deadline_only(run: _Run, handle: Handler, timeout: float) -> Callable[[int], Process]:
+def deadline_only(run: Run, handle: Handler, timeout: float) -> Callable[[int], Process]:
     """A client that only times out, without a process per attempt: the request runs
     inline and, if it ends after its deadline, counts as timed out at the deadline.
     Requests still running past their deadline when the run ends are settled the same way

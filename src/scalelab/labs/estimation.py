@@ -9,11 +9,12 @@ behind chapter 8.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ._validate import (
+from .._validate import (
+    check_choice,
     check_int,
     check_ints,
     check_positive,
@@ -21,13 +22,11 @@ from ._validate import (
     check_real,
     check_reals,
 )
-from .distributions import Exponential
-from .simulate import simulate
-from .topology import Station
-from .workload import Poisson
+from ..theory import database_load
+from ._units import unit_p99
 
 __all__ = ["Scenario", "Envelope", "envelope", "UnitCheck", "check_estimate", "Headroom",
-           "headroom_curve"]
+           "headroom_curve", "Sensitivity", "sensitivity"]
 
 SECONDS_PER_DAY = 86_400
 
@@ -54,12 +53,12 @@ class Scenario:
         Stored bytes one write adds (> 0).
     bytes_per_response : float
         Bytes one response sends (> 0).
-    app_qps : float
+    app_capacity : float
         Requests/s one app server handles (> 0); 500-5,000 for a typical web service.
-    db_qps : float
+    db_capacity_qps : float
         Queries/s one database node handles (> 0); ~1,000-50,000 by query shape and
         hardware (see chapter 8's reference table).
-    partition_rate : float
+    partition_throughput : float
         Messages/s one broker partition takes (> 0); ~10 MB/s, i.e. ~10,000 messages/s
         of 1 KB.
     consumer_rate : float
@@ -71,7 +70,7 @@ class Scenario:
         Copies of stored data (>= 1).
     target_utilization : float
         Utilization each component is sized for, in (0, 1]; 0.7 leaves the headroom of
-        chapter 2.
+        chapter 2, 1 sizes with no headroom at all.
     """
 
     users: float = 1_000_000.0
@@ -81,9 +80,9 @@ class Scenario:
     cache_hit_ratio: float = 0.8
     bytes_per_write: float = 1_000.0
     bytes_per_response: float = 5_000.0
-    app_qps: float = 1_000.0
-    db_qps: float = 10_000.0
-    partition_rate: float = 10_000.0
+    app_capacity: float = 1_000.0
+    db_capacity_qps: float = 10_000.0
+    partition_throughput: float = 10_000.0
     consumer_rate: float = 1_000.0
     broker_cluster_rate: float = 1_000_000.0
     replication: int = 3
@@ -126,6 +125,8 @@ class Envelope:
         Bytes written, times the replication.
     egress : float
         Peak bytes per second sent to clients.
+    scenario : Scenario
+        The assumptions it was computed from.
     """
 
     average_rps: float
@@ -141,6 +142,7 @@ class Envelope:
     storage_per_day: float
     storage_per_year: float
     egress: float
+    scenario: Scenario
 
 
 def _units(load: float, capacity: float, target: float) -> int:
@@ -161,20 +163,21 @@ def envelope(s: Scenario = Scenario()) -> Envelope:
     average = s.users * s.requests_per_user_per_day / SECONDS_PER_DAY
     peak = average * s.peak_factor
     reads, writes = peak * s.read_fraction, peak * (1 - s.read_fraction)
-    db_reads = reads * (1 - s.cache_hit_ratio)
+    db_reads = database_load(peak, s.read_fraction, s.cache_hit_ratio).reads
     u = s.target_utilization
     per_day = average * (1 - s.read_fraction) * SECONDS_PER_DAY * s.bytes_per_write * \
         s.replication
     return Envelope(
         average_rps=average, peak_rps=peak, peak_reads=reads, peak_writes=writes,
         db_reads=db_reads,
-        app_servers=_units(peak, s.app_qps, u),
-        db_read_nodes=_units(db_reads, s.db_qps, u),
-        db_write_shards=_units(writes, s.db_qps, u),
-        partitions=max(_units(writes, s.partition_rate, u), _units(writes, s.consumer_rate, u)),
+        app_servers=_units(peak, s.app_capacity, u),
+        db_read_nodes=_units(db_reads, s.db_capacity_qps, u),
+        db_write_shards=_units(writes, s.db_capacity_qps, u),
+        partitions=max(_units(writes, s.partition_throughput, u),
+                       _units(writes, s.consumer_rate, u)),
         broker_clusters=_units(writes, s.broker_cluster_rate, u),
         storage_per_day=per_day, storage_per_year=per_day * 365,
-        egress=peak * s.bytes_per_response,
+        egress=peak * s.bytes_per_response, scenario=s,
     )
 
 
@@ -205,12 +208,9 @@ class UnitCheck:
 
 def _unit_p99(load: float, units: int, capacity: float, slots: int, requests: int,
               seed: int) -> float:
-    share = load / units
-    r = simulate(Station(servers=slots, service=Exponential(slots / capacity)),
-                 Poisson(share), requests / share, seed=seed)
-    if r.overloaded or r.latency.p99 is None:
-        return float("inf")
-    return float(r.latency.p99)
+    """p99 of one of ``units`` units, each completing ``capacity`` requests/s with
+    ``slots`` workers, at its share of ``load``."""
+    return unit_p99(load / units, slots, slots / capacity, requests, seed)
 
 
 def check_estimate(s: Scenario = Scenario(), slots: int = 8, requests: int = 20_000,
@@ -239,9 +239,9 @@ def check_estimate(s: Scenario = Scenario(), slots: int = 8, requests: int = 20_
     e = envelope(s)
     rows = []
     for name, load, capacity, units in (
-            ("app servers", e.peak_rps, s.app_qps, e.app_servers),
-            ("database read nodes", e.db_reads, s.db_qps, e.db_read_nodes),
-            ("database write shards", e.peak_writes, s.db_qps, e.db_write_shards)):
+            ("app servers", e.peak_rps, s.app_capacity, e.app_servers),
+            ("database read nodes", e.db_reads, s.db_capacity_qps, e.db_read_nodes),
+            ("database write shards", e.peak_writes, s.db_capacity_qps, e.db_write_shards)):
         if load <= 0:
             continue
         bare = max(1, math.ceil(load / capacity))
@@ -301,3 +301,46 @@ def headroom_curve(utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0
     p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils]
            for c in counts]
     return Headroom(np.array(utils), np.array(counts), np.array(p99), float(capacity))
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Database units as one assumption of a :class:`Scenario` varies (formulas).
+
+    Attributes
+    ----------
+    parameter : str
+        The :class:`Scenario` field varied.
+    values : numpy.ndarray
+        Its values.
+    baseline : float
+        The scenario's own value.
+    db_read_nodes, db_write_shards, app_servers : numpy.ndarray
+        Units at each value.
+    """
+
+    parameter: str
+    values: np.ndarray
+    baseline: float
+    db_read_nodes: np.ndarray
+    db_write_shards: np.ndarray
+    app_servers: np.ndarray
+
+
+def sensitivity(s: Scenario, parameter: str, values: tuple[float, ...]) -> Sensitivity:
+    """Re-run :func:`envelope` with ``parameter`` set to each of ``values``.
+
+    Parameters
+    ----------
+    s : Scenario
+    parameter : str
+        A field of :class:`Scenario`.
+    values : tuple of float
+        Values to try, each valid for that field.
+    """
+    check_choice("parameter", parameter, [f.name for f in fields(Scenario)])
+    estimates = [envelope(replace(s, **{parameter: v})) for v in values]
+    return Sensitivity(parameter, np.array(values, dtype=float), float(getattr(s, parameter)),
+                       np.array([e.db_read_nodes for e in estimates]),
+                       np.array([e.db_write_shards for e in estimates]),
+                       np.array([e.app_servers for e in estimates]))

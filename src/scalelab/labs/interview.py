@@ -10,15 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_positive, check_probability
-from .distributions import Exponential
-from .estimate import Scenario, check_estimate, envelope
-from .resilience import Client
-from .simulate import simulate
-from .topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
-from .workload import Poisson, Uniform
+from .._validate import check_int, check_positive, check_probability
+from ..distributions import Exponential
+from ..resilience import Client
+from ..run import simulate
+from ..theory import database_load
+from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
+from ..workload import Poisson, Uniform
+from ._units import p99_or_inf
+from .estimation import Scenario, check_estimate, envelope
 
-__all__ = ["TenXRow", "ten_x", "Drill", "drill", "show_drill"]
+__all__ = ["TEN_X_OPTIONS", "TenXRow", "ten_x", "Drill", "drill"]
 
 TEN_X_OPTIONS = (
     ("no change", 0.0, 0, 1, False),
@@ -108,8 +110,8 @@ def ten_x(read_fraction: float = 0.9, load: float = 10_000.0, db_capacity_qps: f
     rows = []
     for label in chosen:
         _, hit, replicas, shards, queued = known[label]
-        reads, writes = load * read_fraction, load * (1 - read_fraction)
-        misses = reads * (1 - hit)
+        behind = database_load(load, read_fraction, hit)
+        reads, writes, misses = load * read_fraction, behind.writes, behind.reads
         capacity = db_capacity_qps
         if queued:
             if not replicas:
@@ -129,7 +131,7 @@ def ten_x(read_fraction: float = 0.9, load: float = 10_000.0, db_capacity_qps: f
                                   lb=LoadBalancer("least_connections"), network=0.0)
         r = simulate(system_, Poisson(rate, keys=Uniform(100_000), read_fraction=mix),
                      duration, seed=seed, client=Client(timeout=0.5))
-        p99 = float(r.latency.p99) if r.latency.p99 is not None else float("inf")
+        p99 = p99_or_inf(r.latency)
         timed_out = r.counts.timed_out / r.counts.generated
         busiest = max(c.utilization for name, c in r.components.items()
                       if name.startswith("db") and not name.endswith(".pool"))
@@ -161,6 +163,13 @@ class Drill:
     answers: dict[str, float]
     check: str
 
+    def text(self, reveal: bool = False) -> str:
+        """The drill as plain text; with ``reveal``, its worked answer too."""
+        lines = [f"Drill {self.seed}: {self.question}"]
+        if reveal:
+            lines += ["", *(f" - {step}" for step in self.steps), f" - {self.check}"]
+        return "\n".join(lines)
+
 
 def drill(seed: int = 1) -> Drill:
     """A randomized back-of-the-envelope question and its worked answer, checked by
@@ -180,7 +189,7 @@ def drill(seed: int = 1) -> Drill:
     hit = float(rng.choice([0.0, 0.5, 0.8, 0.9]))
     db = float(rng.choice([2_000, 5_000, 10_000, 20_000]))
     s = Scenario(users=users, requests_per_user_per_day=per_day, peak_factor=peak,
-                 read_fraction=reads, cache_hit_ratio=hit, db_qps=db)
+                 read_fraction=reads, cache_hit_ratio=hit, db_capacity_qps=db)
     e = envelope(s)
     question = (f"{users:,.0f} daily active users each make {per_day:,.0f} requests a day; "
                 f"the peak is {peak:g}x the daily average; {reads:.0%} of requests are "
@@ -205,14 +214,3 @@ def drill(seed: int = 1) -> Drill:
                 else f"{unit.p99_at_full * 1000:,.1f} ms") + ".")
     return Drill(seed, question, steps, {"read nodes": e.db_read_nodes,
                                          "write shards": e.db_write_shards}, check)
-
-
-def show_drill(seed: int = 1, reveal: bool = False) -> None:
-    """Chapter 9 widget: print drill ``seed``; with ``reveal``, its worked answer."""
-    d = drill(seed)
-    print(f"Drill {d.seed}: {d.question}")
-    if reveal:
-        print()
-        for step in d.steps:
-            print(" -", step)
-        print(" -", d.check)

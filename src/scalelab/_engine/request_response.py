@@ -1,6 +1,6 @@
 """The request-response systems: a station, a call chain, the app-cache-database stack
 and a fan-out. Each builder returns ``handle(rid, deadline)``, one attempt at one request,
-returning its status; :mod:`scalelab._client` wraps it with the client's policy.
+returning its status; :mod:`.client` wraps it with the client's policy.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from collections import OrderedDict
 
 import simpy
 
-from ._client import Handler
-from ._core import Process, _Balancer, _Run, _shard_of
-from ._streams import UNIFORM, Draws
-from .distributions import Exponential
-from .results import COMPLETED, DROPPED, FAILED
-from .topology import Chain, Database, FanOut, RequestResponse, Station
-from .workload import Workload
+from ..topology import Chain, FanOut, RequestResponse, Station
+from ..workload import Workload
+from .client import Handler
+from .core import COMPLETED, DROPPED, FAILED, Balancer, Process, Run
+from .database import DatabaseClient
+from .streams import UNIFORM, Draws
 
 
-def _flush_later(run: _Run, lru: OrderedDict[int, None], at: float) -> Process:
+def flush_later(run: Run, lru: OrderedDict[int, None], at: float) -> Process:
     """Empty the cache at time ``at`` (a restart, a failover to a cold node)."""
     yield run.env.timeout(at)
     lru.clear()
@@ -27,7 +26,7 @@ def _flush_later(run: _Run, lru: OrderedDict[int, None], at: float) -> Process:
     return COMPLETED
 
 
-def _station(run: _Run, system: Station, n: int) -> Handler:
+def station(run: Run, system: Station, n: int) -> Handler:
     node = run.node(system.name, system.servers, system.queue_limit,
                     system.discipline == "lifo",
                     system.service.mean if system.shed_expired else None)
@@ -39,12 +38,12 @@ def _station(run: _Run, system: Station, n: int) -> Handler:
     return handle
 
 
-def _chain(run: _Run, system: Chain, n: int) -> Handler:
+def chain(run: Run, system: Chain, n: int) -> Handler:
     net = system.network
     hops = []
     for s in system.services:
         nodes = [run.node(f"{s.name}[{i}]", s.workers) for i in range(s.servers)]
-        hops.append((s, _Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
+        hops.append((s, Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
                      Draws(s.service, run.stream(f"{s.name}.service"), n),
                      Draws(UNIFORM, run.stream(f"{s.name}.availability"), n)))
     failures = {s.name: 0 for s in system.services}
@@ -70,62 +69,7 @@ def _chain(run: _Run, system: Chain, n: int) -> Handler:
     return handle
 
 
-class _ShardGroup:
-    """One shard: a primary, its read replicas, a connection pool, and write visibility."""
-
-    def __init__(self, run: _Run, db: Database, label: str) -> None:
-        self.primary = run.node(label, db.concurrency)
-        self.replicas = [run.node(f"{label}.replica[{j}]", db.concurrency)
-                         for j in range(db.read_replicas)]
-        self.pool = run.node(f"{label}.pool", db.pool) if db.pool is not None else None
-        self.visible_at: dict[int, float] = {}
-        self.next_replica = 0
-
-
-class _DatabaseClient:
-    """Queries against a (sharded, replicated, pooled) database, with read/write counts
-    and stale reads; shared by request-response and event-driven systems."""
-
-    def __init__(self, run: _Run, db: Database, n: int, net: float) -> None:
-        self.run = run
-        self.net = net
-        self.groups = [_ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
-                       for i in range(db.shards)]
-        self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
-        self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
-        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
-        run.finalizers.append(lambda: run.counters.update(
-            {k: float(v) for k, v in self.stats.items()}))
-
-    def _query(self, rid: int, key: int | None, is_read: bool, group: _ShardGroup) -> Process:
-        if is_read and group.replicas:
-            group.next_replica = (group.next_replica + 1) % len(group.replicas)
-            node = group.replicas[group.next_replica]
-        else:
-            node = group.primary
-        status = yield from node.visit(rid, self.service[rid])
-        if key is not None:
-            now = self.run.env.now
-            if not is_read:
-                group.visible_at[key] = now + self.lag[rid]
-            elif node is not group.primary and group.visible_at.get(key, 0.0) > now:
-                self.stats["db.stale_reads"] += 1
-        return status
-
-    def call(self, rid: int, key: int | None, is_read: bool) -> Process:
-        """One query: network, a pooled connection, the node, network back."""
-        self.stats["db.reads" if is_read else "db.writes"] += 1
-        group = self.groups[_shard_of(rid if key is None else key, len(self.groups))]
-        if self.net:
-            yield from self.run.network(rid, self.net)
-        work = self._query(rid, key, is_read, group)
-        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
-        if self.net:
-            yield from self.run.network(rid, self.net)
-        return status
-
-
-def _request_response(run: _Run, system: RequestResponse, workload: Workload,
+def request_response(run: Run, system: RequestResponse, workload: Workload,
                       n: int) -> Handler:
     env = run.env
     net = system.network
@@ -133,14 +77,14 @@ def _request_response(run: _Run, system: RequestResponse, workload: Workload,
     nodes = [run.node(f"app[{i}]", app.workers, app.queue_limit, app.discipline == "lifo",
                       app.service.mean if app.shed_expired else None)
              for i in range(app.servers)]
-    balancer = _Balancer(system.lb, nodes, run.stream("lb"))
+    balancer = Balancer(system.lb, nodes, run.stream("lb"))
     app_service = Draws(app.service, run.stream("app.service"), n)
     reads = Draws(UNIFORM, run.stream("read_or_write"), n)
     read_fraction = workload.read_fraction
     keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys is not None else None
     stats = {"cache.hits": 0, "cache.misses": 0}
     db = system.db
-    database = _DatabaseClient(run, db, n, net) if db is not None else None
+    database = DatabaseClient(run, db, n, net) if db is not None else None
     cache = system.cache
     lru: OrderedDict[int, None] = OrderedDict()
     cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
@@ -148,7 +92,7 @@ def _request_response(run: _Run, system: RequestResponse, workload: Workload,
     if cache is not None and cache.warm:
         lru.update((k, None) for k in range(cache.size - 1, -1, -1))
     if cache is not None and cache.flush_at is not None:
-        run.env.process(_flush_later(run, lru, cache.flush_at))
+        run.env.process(flush_later(run, lru, cache.flush_at))
 
     def backend(rid: int, deadline: float | None) -> Process:
         is_read = reads[rid] < read_fraction
@@ -198,7 +142,7 @@ def _request_response(run: _Run, system: RequestResponse, workload: Workload,
     return handle
 
 
-def _fanout(run: _Run, system: FanOut, n: int) -> Handler:
+def fanout(run: Run, system: FanOut, n: int) -> Handler:
     env = run.env
     net = system.network
     nodes = [run.node(f"backend[{i}]", system.workers) for i in range(system.servers)]

@@ -1,8 +1,9 @@
-"""Scaling event-driven: one lab per strategy, the data behind chapter 5.
+"""Scaling event-driven (chapter 5): partitions and consumers, lag through a spike, hot
+partitions, replaying the log, and producer backpressure.
 
 Each function runs seeded simulations of a broker and a consumer group (formulas beside
 them are labelled as formulas) and returns the data of one figure. Consumers are
-described by how many messages per second one of them processes.
+described by how many messages per second one of them processes (``consumer_rate``).
 """
 
 from __future__ import annotations
@@ -11,29 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import (
-    check_int,
-    check_ints,
-    check_positive,
-    check_probability,
-    check_real,
-    check_reals,
-)
-from .distributions import Exponential
-from .eventdriven import (
-    Broker,
-    ConsumerGroup,
-    EventDriven,
-    GroupChange,
-    Producer,
-    Replay,
-    Retention,
-)
-from .results import SimulationResult
-from .retry import Backoff
-from .simulate import simulate
-from .theory import drain_time
-from .workload import Poisson, Spike, Zipf
+from .._validate import check_int, check_ints, check_positive, check_real, check_reals
+from ..eventdriven import Broker, Producer, Replay, Retention
+from ..run import simulate
+from ..theory import drain_time
+from ..workload import Poisson, Spike, Zipf
+from ._pipeline import pipeline
+from ._units import p99_or_inf
 
 __all__ = [
     "PartitionGrid",
@@ -46,24 +31,7 @@ __all__ = [
     "replay_window",
     "Backpressure",
     "backpressure",
-    "DeadLetters",
-    "dead_letters",
-    "Staleness",
-    "staleness",
-    "CrashDuplicates",
-    "crash_duplicates",
 ]
-
-
-def _pipeline(partitions: int, consumers: int, per_consumer: float, **group: object
-              ) -> EventDriven:
-    """Producers -> broker -> consumer group, each consumer ``per_consumer`` messages/s."""
-    broker = group.pop("broker", Broker(partitions=partitions, append_latency=0.0))
-    producer = group.pop("producer", Producer())
-    return EventDriven(broker=broker, producer=producer, network=0.0,
-                       consumers=ConsumerGroup(consumers=consumers,
-                                               processing=Exponential(1.0 / per_consumer),
-                                               **group))
 
 
 @dataclass(frozen=True)
@@ -76,8 +44,8 @@ class PartitionGrid:
     throughput : numpy.ndarray
         Messages processed per second, shape (partitions, consumers), simulated.
     formula : numpy.ndarray
-        ``min(load, min(partitions, consumers) x per_consumer)``.
-    load, per_consumer : float
+        ``min(load, min(partitions, consumers) x consumer_rate)``.
+    load, consumer_rate : float
     """
 
     partitions: np.ndarray
@@ -85,12 +53,12 @@ class PartitionGrid:
     throughput: np.ndarray
     formula: np.ndarray
     load: float
-    per_consumer: float
+    consumer_rate: float
 
 
 def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
                    consumers: tuple[int, ...] = (1, 2, 4, 8, 12), load: float = 1000.0,
-                   per_consumer: float = 100.0, duration: float = 4.0,
+                   consumer_rate: float = 100.0, duration: float = 4.0,
                    seed: int = 1) -> PartitionGrid:
     """Offer more than the group can process and measure what it does process.
 
@@ -100,7 +68,7 @@ def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
         Counts to try (each >= 1).
     load : float
         Messages produced per second (> 0).
-    per_consumer : float
+    consumer_rate : float
         Messages per second one consumer processes (> 0).
     duration : float
         Simulated seconds per run (> 0).
@@ -109,13 +77,13 @@ def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
     parts = check_ints("partitions", partitions, 1)
     groups = check_ints("consumers", consumers, 1)
     check_positive("load", load)
-    check_positive("per_consumer", per_consumer)
-    grid = np.array([[simulate(_pipeline(p, c, per_consumer), Poisson(load), duration,
+    check_positive("consumer_rate", consumer_rate)
+    grid = np.array([[simulate(pipeline(p, c, consumer_rate), Poisson(load), duration,
                                seed=seed).throughput for c in groups] for p in parts])
     active = np.minimum.outer(np.array(parts), np.array(groups))
     return PartitionGrid(np.array(parts), np.array(groups), grid,
-                         np.minimum(load, active * per_consumer), float(load),
-                         float(per_consumer))
+                         np.minimum(load, active * consumer_rate), float(load),
+                         float(consumer_rate))
 
 
 @dataclass(frozen=True)
@@ -124,6 +92,8 @@ class LagSpike:
 
     Attributes
     ----------
+    partitions, consumers : int
+        The group's shape; ``min(partitions, consumers)`` consumers are active.
     t, lag : numpy.ndarray
         Sample times (s) and messages produced but not yet processed.
     base, spike, capacity : float
@@ -141,6 +111,8 @@ class LagSpike:
         (inf if it never did).
     """
 
+    partitions: int
+    consumers: int
     t: np.ndarray
     lag: np.ndarray
     base: float
@@ -154,18 +126,18 @@ class LagSpike:
     drained_after: float
 
 
-def lag_spike(partitions: int = 4, consumers: int = 4, per_consumer: float = 100.0,
+def lag_spike(partitions: int = 4, consumers: int = 4, consumer_rate: float = 100.0,
               base: float = 300.0, spike: float = 900.0, start: float = 2.0, end: float = 6.0,
               duration: float = 35.0, seed: int = 1) -> LagSpike:
     """A spike above what the group processes: lag climbs at ``spike - capacity`` and
     drains at ``capacity - base`` afterwards, where capacity is ``min(partitions,
-    consumers) x per_consumer``.
+    consumers) x consumer_rate``.
 
     Parameters
     ----------
     partitions, consumers : int
         1 to 64 each.
-    per_consumer : float
+    consumer_rate : float
         Messages per second one consumer processes (> 0).
     base, spike : float
         Messages per second outside and inside the spike (> 0).
@@ -177,14 +149,14 @@ def lag_spike(partitions: int = 4, consumers: int = 4, per_consumer: float = 100
     """
     check_int("partitions", partitions, low=1, high=64)
     check_int("consumers", consumers, low=1, high=64)
-    check_positive("per_consumer", per_consumer)
+    check_positive("consumer_rate", consumer_rate)
     check_positive("base", base)
     check_positive("spike", spike)
     check_positive("duration", duration)
     check_real("end", end, low=0.0, high=duration, low_open=True, high_open=True)
     check_real("start", start, low=0.0, high=end, high_open=True)
-    capacity = min(partitions, consumers) * per_consumer
-    r = simulate(_pipeline(partitions, consumers, per_consumer),
+    capacity = min(partitions, consumers) * consumer_rate
+    r = simulate(pipeline(partitions, consumers, consumer_rate),
                  Poisson(Spike(base, spike, start, end - start)), duration, seed=seed, warmup=0.0)
     lag = r.timeseries("lag", bin_width=duration / 350)
     peak_formula = max(spike - capacity, 0.0) * (end - start)
@@ -192,7 +164,7 @@ def lag_spike(partitions: int = 4, consumers: int = 4, per_consumer: float = 100
     peak = float(lag.values.max())
     after = (lag.t > end) & (lag.values < 0.02 * max(peak, 1.0))
     drained = float(lag.t[after][0] - end) if after.any() else float("inf")
-    return LagSpike(lag.t, lag.values, float(base), float(spike), float(capacity),
+    return LagSpike(partitions, consumers, lag.t, lag.values, float(base), float(spike), float(capacity),
                     float(start), float(end), peak_formula, drain, peak, drained)
 
 
@@ -210,7 +182,7 @@ class HotPartitions:
         Shape (skews, partitions, times): each partition's lag.
     share : numpy.ndarray
         Shape (skews, partitions): share of messages each partition received.
-    load, per_consumer : float
+    load, consumer_rate : float
     """
 
     skews: np.ndarray
@@ -218,11 +190,11 @@ class HotPartitions:
     lag: np.ndarray
     share: np.ndarray
     load: float
-    per_consumer: float
+    consumer_rate: float
 
 
 def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
-                   load: float = 560.0, per_consumer: float = 100.0, n_keys: int = 10_000,
+                   load: float = 560.0, consumer_rate: float = 100.0, n_keys: int = 10_000,
                    duration: float = 20.0, seed: int = 1) -> HotPartitions:
     """Messages keyed by a Zipf-popular key; one consumer per partition, the group as a
     whole at 70% of its capacity.
@@ -235,7 +207,7 @@ def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
         Zipf exponents, each in [0, 5].
     load : float
         Messages per second (> 0).
-    per_consumer : float
+    consumer_rate : float
         Messages per second one consumer processes (> 0).
     n_keys : int
         Distinct keys (>= 1).
@@ -248,7 +220,7 @@ def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
     lags, shares = [], []
     t = None
     for s in skews_:
-        r = simulate(_pipeline(partitions, partitions, per_consumer),
+        r = simulate(pipeline(partitions, partitions, consumer_rate),
                      Poisson(load, keys=Zipf(n_keys, s)), duration, seed=seed, warmup=0.0)
         series = [r.timeseries(f"partition[{i}].lag", bin_width=duration / 100)
                   for i in range(partitions)]
@@ -257,7 +229,7 @@ def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
         sent = np.array(list(r.partition_messages().values()), dtype=float)
         shares.append(sent / sent.sum())
     return HotPartitions(np.array(skews_), t, np.array(lags), np.array(shares), float(load),
-                         float(per_consumer))
+                         float(consumer_rate))
 
 
 @dataclass(frozen=True)
@@ -290,7 +262,7 @@ class ReplayWindow:
 
 
 def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
-                  load: float = 200.0, per_consumer: float = 1000.0, replay_at: float = 40.0,
+                  load: float = 200.0, consumer_rate: float = 1000.0, replay_at: float = 40.0,
                   n_keys: int = 5_000, duration: float = 60.0, seed: int = 1) -> ReplayWindow:
     """At ``replay_at`` the group rewinds to offset 0 (a new projection, a bug fix) and
     reprocesses whatever retention kept; 2 partitions, 2 consumers.
@@ -301,7 +273,7 @@ def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
         Seconds each message is kept (> 0), or None for no limit.
     load : float
         Messages per second (> 0), keyed by Zipf(``n_keys``, 1.0) keys.
-    per_consumer : float
+    consumer_rate : float
         Messages per second a consumer processes (> load / 2, or the group never catches up).
     replay_at : float
         Time of the rewind, seconds, inside (0, duration).
@@ -316,7 +288,7 @@ def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
         if r is not None:
             check_positive(f"retentions[{i}]", r)
     check_positive("load", load)
-    check_real("per_consumer", per_consumer, low=load / 2, low_open=True)
+    check_real("consumer_rate", consumer_rate, low=load / 2, low_open=True)
     check_positive("duration", duration)
     check_real("replay_at", replay_at, low=0.0, high=duration, low_open=True, high_open=True)
     replayed, recoverable, caught = [], [], []
@@ -324,7 +296,7 @@ def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
     for seconds in rets:
         broker = Broker(partitions=2, append_latency=0.0,
                         retention=None if seconds is None else Retention(seconds=seconds))
-        r = simulate(_pipeline(2, 2, per_consumer, broker=broker,
+        r = simulate(pipeline(2, 2, consumer_rate, broker=broker,
                                replay=Replay(at=replay_at, to_offset=0)),
                      Poisson(load, keys=Zipf(n_keys, 1.0)), duration, seed=seed, warmup=0.0)
         lag = r.timeseries("lag", bin_width=0.1)
@@ -408,10 +380,10 @@ def backpressure(buffer: int = 200, broker_rate: float = 500.0, base: float = 30
     p99, dropped, latency, held, blocked = [], [], [], [], []
     t = None
     for producer in settings.values():
-        r = simulate(_pipeline(1, 1, 10 * broker_rate, broker=broker, producer=producer),
+        r = simulate(pipeline(1, 1, 10 * broker_rate, broker=broker, producer=producer),
                      Poisson(Spike(base, spike, start, end - start)), duration, seed=seed,
                      warmup=0.0)
-        p99.append(float(r.latency.p99) if r.latency.p99 is not None else float("inf"))
+        p99.append(p99_or_inf(r.latency))
         dropped.append(r.counts.dropped / r.counts.generated)
         if producer.buffer is None:
             held.append(r.timeseries("partition[0].queue_length").values.max())
@@ -425,190 +397,3 @@ def backpressure(buffer: int = 200, broker_rate: float = 500.0, base: float = 30
     return Backpressure(tuple(settings), np.array(p99), np.array(dropped), np.array(held),
                         np.array(blocked), t,
                         np.array(latency), float(broker_rate), (float(start), float(end)))
-
-
-@dataclass(frozen=True)
-class DeadLetters:
-    """Poison messages retried in place, against how many attempts are allowed.
-
-    Attributes
-    ----------
-    max_attempts : numpy.ndarray
-    dead_lettered : numpy.ndarray
-        Messages sent to the dead-letter queue.
-    final_lag : numpy.ndarray
-        Lag at the end of the run, messages.
-    p99_completion : numpy.ndarray
-        Produce-to-processed time of healthy messages, p99, seconds.
-    poison_expected : float
-        Poison messages the run is expected to produce (formula: load x duration x
-        fraction); each can only end in the dead-letter queue.
-    load, per_consumer : float
-    """
-
-    max_attempts: np.ndarray
-    dead_lettered: np.ndarray
-    final_lag: np.ndarray
-    p99_completion: np.ndarray
-    poison_expected: float
-    load: float
-    per_consumer: float
-
-
-def dead_letters(max_attempts: tuple[int, ...] = (1, 3, 5, 8), poison_fraction: float = 0.01,
-                 load: float = 50.0, per_consumer: float = 100.0, duration: float = 60.0,
-                 seed: int = 1) -> DeadLetters:
-    """One partition, one consumer; a failed message is retried with exponential backoff
-    (base 50 ms, cap 2 s, full jitter) while the partition waits, to keep order.
-
-    Parameters
-    ----------
-    max_attempts : tuple of int
-        Attempts before a message goes to the dead-letter queue (each >= 1).
-    poison_fraction : float
-        Share of messages that always fail, in [0, 1].
-    load : float
-        Messages per second (> 0).
-    per_consumer : float
-        Messages per second the consumer processes (> 0).
-    duration : float
-    seed : int
-    """
-    attempts = check_ints("max_attempts", max_attempts, 1)
-    check_probability("poison_fraction", poison_fraction)
-    check_positive("load", load)
-    rows = []
-    for n in attempts:
-        r = simulate(_pipeline(1, 1, per_consumer, poison_fraction=poison_fraction,
-                               max_attempts=n, backoff=Backoff(base=0.05, cap=2.0)),
-                     Poisson(load), duration, seed=seed)
-        lag = r.timeseries("lag")
-        rows.append((r.counters["dead_lettered"], lag.values[-1],
-                     r.completion.p99 or float("inf")))
-    cols = np.array(rows).T
-    return DeadLetters(np.array(attempts), *cols, poison_expected=load * duration *
-                       poison_fraction, load=float(load), per_consumer=float(per_consumer))
-
-
-@dataclass(frozen=True)
-class Staleness:
-    """How long after a write its event is processed, and what that means for reads.
-
-    Attributes
-    ----------
-    utilizations : numpy.ndarray
-        Consumer utilization (load / capacity).
-    delays : numpy.ndarray
-        Seconds after the write at which a client reads.
-    stale : numpy.ndarray
-        Shape (utilizations, delays): share of writes not yet processed that long after
-        they were produced (simulated).
-    formula : numpy.ndarray
-        The same for one partition and one exponential consumer (M/M/1 response time):
-        ``exp(-(mu - lambda) d)``.
-    p50, p99 : numpy.ndarray
-        Produce-to-processed time, seconds.
-    per_consumer : float
-    """
-
-    utilizations: np.ndarray
-    delays: np.ndarray
-    stale: np.ndarray
-    formula: np.ndarray
-    p50: np.ndarray
-    p99: np.ndarray
-    per_consumer: float
-
-
-def staleness(utilizations: tuple[float, ...] = (0.5, 0.8, 0.95), per_consumer: float = 100.0,
-              delays: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0),
-              duration: float = 60.0, seed: int = 1) -> Staleness:
-    """One partition, one consumer at several loads: how often a client that reads its own
-    write ``d`` seconds later from the read model misses it.
-
-    Parameters
-    ----------
-    utilizations : tuple of float
-        Each in (0, 1).
-    per_consumer : float
-        Messages per second the consumer processes (> 0).
-    delays : tuple of float
-        Read delays, seconds (each >= 0).
-    duration : float
-    seed : int
-    """
-    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
-                        high_open=True)
-    check_positive("per_consumer", per_consumer)
-    d = np.array(check_reals("delays", delays, low=0.0, high=3600.0))
-    broker = Broker(partitions=1, append_latency=0.0, partition_throughput=1e6)
-    stale, p50, p99 = [], [], []
-    for u in utils:
-        r = simulate(_pipeline(1, 1, per_consumer, broker=broker), Poisson(u * per_consumer),
-                     duration, seed=seed)
-        times = _completion_times(r)
-        stale.append([np.mean(times > x) for x in d])
-        p50.append(r.completion.p50)
-        p99.append(r.completion.p99)
-    u = np.array(utils)[:, None]
-    formula = np.exp(-(per_consumer * (1 - u)) * d[None, :])
-    return Staleness(np.array(utils), d, np.array(stale), formula, np.array(p50),
-                     np.array(p99), float(per_consumer))
-
-
-def _completion_times(r: SimulationResult) -> np.ndarray:
-    keep = np.isfinite(r.done) & (r.arrival >= r.warmup)
-    return r.done[keep] - r.arrival[keep]
-
-
-@dataclass(frozen=True)
-class CrashDuplicates:
-    """Messages processed twice after a consumer crash, against the commit interval.
-
-    Attributes
-    ----------
-    commit_intervals : numpy.ndarray
-        Seconds between offset commits.
-    duplicates : numpy.ndarray
-        Messages delivered again after the crash (simulated).
-    formula : numpy.ndarray
-        The crashed consumer's rate x one commit interval: everything it processed
-        since its last commit, when (as here) it dies just before the next commit.
-    rate_per_partition : float
-    """
-
-    commit_intervals: np.ndarray
-    duplicates: np.ndarray
-    formula: np.ndarray
-    rate_per_partition: float
-
-
-def crash_duplicates(commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0),
-                     load: float = 400.0, crash_at: float = 10.0, duration: float = 20.0,
-                     seed: int = 1) -> CrashDuplicates:
-    """Two partitions, two consumers; at ``crash_at`` one consumer dies without
-    committing, the survivor takes its partition from the last committed offset and
-    processes again what the dead one had done since (at-least-once delivery).
-
-    Parameters
-    ----------
-    commit_intervals : tuple of float
-        Each >= 0 (0 commits after every message).
-    load : float
-        Messages per second (> 0), split over the two partitions.
-    crash_at : float
-        Time of the crash, seconds, inside (0, duration).
-    duration : float
-    seed : int
-    """
-    intervals = check_reals("commit_intervals", commit_intervals, low=0.0, high=3600.0)
-    check_positive("load", load)
-    check_positive("duration", duration)
-    check_real("crash_at", crash_at, low=0.0, high=duration, low_open=True, high_open=True)
-    crash = (GroupChange(at=crash_at, action="crash"),)
-    dups = [simulate(_pipeline(2, 2, 2000.0, commit_interval=ci, changes=crash,
-                               rebalance_pause=0.5), Poisson(load), duration,
-                     seed=seed).counters["duplicates"] for ci in intervals]
-    rate = load / 2
-    return CrashDuplicates(np.array(intervals), np.array(dups),
-                           np.array(intervals) * rate, rate)

@@ -1,17 +1,21 @@
-"""Ready-made experiments: one call returns the data behind one figure of the course."""
+"""Queues and utilization (chapter 2): the latency knee, pooling, Little's law, and where
+one arrival rate puts a station on its curve."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_positive, check_real
-from .distributions import Exponential
-from .simulate import Estimate, simulate
-from .theory import mm1_response_quantile, mmc
-from .topology import Station
-from .workload import Poisson
+from .._validate import check_int, check_positive, check_real
+from ..distributions import Exponential
+from ..results import Estimate
+from ..run import simulate
+from ..theory import mm1_response_quantile, mmc
+from ..topology import Station
+from ..workload import Poisson
+from ._units import p99_or_inf, unit_run
 
 __all__ = [
     "KneeCurve",
@@ -20,6 +24,8 @@ __all__ = [
     "pooling_comparison",
     "LittleCheck",
     "littles_law_check",
+    "OperatingPoint",
+    "operating_point",
 ]
 
 DEFAULT_UTILIZATIONS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
@@ -246,3 +252,70 @@ def littles_law_check(rates: tuple[float, ...] = (20.0, 50.0, 80.0, 95.0), serve
                      r.offered_rate * r.latency.mean))
     cols = np.array(rows).T
     return LittleCheck(*cols)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Where one arrival rate puts an M/M/c station on its latency curve.
+
+    Attributes
+    ----------
+    arrival_rate : float
+        Requests per second.
+    servers : int
+    mean_service : float
+        Mean service time, seconds.
+    capacity : float
+        ``servers / mean_service``, requests/s.
+    utilization : float
+        ``arrival_rate / capacity``.
+    curve_rates, curve_mean : numpy.ndarray
+        The exact M/M/c mean response time (s) at rates from 1% to 97% of capacity.
+    mean, p99 : float
+        Simulated at ``arrival_rate``, seconds; ``inf`` at or above capacity, or when the
+        run could not keep up.
+    """
+
+    arrival_rate: float
+    servers: int
+    mean_service: float
+    capacity: float
+    utilization: float
+    curve_rates: np.ndarray
+    curve_mean: np.ndarray
+    mean: float
+    p99: float
+
+
+def operating_point(arrival_rate: float = 80.0, servers: int = 1, mean_service: float = 0.01,
+                    requests: int = 20_000, seed: int = 1) -> OperatingPoint:
+    """Simulate one M/M/c station at ``arrival_rate`` (exact fast path, a few
+    milliseconds) beside its exact mean-response curve: chapter 2's live widget.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Requests per second (> 0).
+    servers : int
+        Servers sharing one queue, 1 to 64.
+    mean_service : float
+        Mean service time, seconds (> 0).
+    requests : int
+        Requests simulated, 1,000 to 1,000,000.
+    seed : int
+        Seed (>= 0).
+    """
+    check_positive("arrival_rate", arrival_rate)
+    check_int("servers", servers, low=1, high=64)
+    check_positive("mean_service", mean_service)
+    check_int("requests", requests, low=1000, high=1_000_000)
+    capacity = servers / mean_service
+    rates = np.linspace(0.01, 0.97, 200) * capacity
+    curve = np.array([mmc(r, 1 / mean_service, servers).mean_response for r in rates])
+    mean = p99 = math.inf
+    if arrival_rate < capacity:
+        result = unit_run(arrival_rate, servers, mean_service, requests, seed)
+        if not result.overloaded:
+            mean, p99 = float(result.latency.mean), p99_or_inf(result.latency)
+    return OperatingPoint(float(arrival_rate), servers, float(mean_service), capacity,
+                          arrival_rate / capacity, rates, curve, mean, p99)

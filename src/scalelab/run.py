@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
-from ._core import MAX_REQUESTS
-from ._streams import stream
+from ._engine.batching import run_batch
+from ._engine.core import MAX_REQUESTS
+from ._engine.fast_path import run_fast
+from ._engine.run import run_simpy
+from ._engine.streams import stream
 from ._validate import check_choice, check_instance, check_int, check_positive, check_real
-from .engine import System, run_simpy
 from .eventdriven import EventDriven
-from .fastpath import run_fast
 from .resilience import Client
-from .results import SimulationResult, _build_result
-from .topology import Chain, FanOut, RequestResponse, Station
-from .workload import Burst, ClosedLoop, Poisson, Workload
+from .results import Estimate, SimulationResult, build_result
+from .topology import BatchServer, Chain, FanOut, RequestResponse, Station
+from .workload import ClosedLoop, Poisson, Workload
 
-__all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies"]
+__all__ = ["ENGINES", "simulate", "replicate", "fast_path_applies"]
 
 ENGINES = ("auto", "simpy", "fast")
-"""``"auto"`` uses the exact fast path where it applies, otherwise SimPy."""
+"""``"auto"`` uses an exact fast path where one applies, otherwise SimPy."""
 
-_SYSTEMS = (Station, Chain, RequestResponse, FanOut, EventDriven)
+System = Station | Chain | RequestResponse | FanOut | EventDriven | BatchServer
+"""Any system :func:`simulate` runs."""
+
+
+def _one_of(kinds: tuple[type, ...]) -> str:
+    names = [k.__name__ for k in kinds]
+    return "a " + ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def fast_path_applies(system: object, workload: object, client: object = None) -> bool:
     """True when the exact recursion can replace the event simulation: a single
     :class:`Station` with an unbounded FIFO queue fed by open :class:`Poisson` arrivals,
-    with no client policy."""
+    with no client policy. (A :class:`BatchServer` always runs by its own recursion.)"""
     return (isinstance(system, Station) and system.queue_limit is None
             and system.discipline == "fifo" and isinstance(workload, Poisson)
             and client is None)
@@ -37,10 +43,9 @@ def fast_path_applies(system: object, workload: object, client: object = None) -
 
 def _check(system: object, workload: object, duration: float, seed: int,
            warmup: float | None, engine: str, client: object) -> tuple[float, float]:
-    check_instance("system", system, _SYSTEMS,
-                   "a Station, Chain, RequestResponse, FanOut or EventDriven system")
-    check_instance("workload", workload, (Poisson, ClosedLoop, Burst),
-                   "a Poisson, ClosedLoop or Burst workload")
+    check_instance("system", system, get_args(System), _one_of(get_args(System)) + " system")
+    check_instance("workload", workload, get_args(Workload),
+                   _one_of(get_args(Workload)) + " workload")
     if client is not None:
         check_instance("client", client, Client, "a Client")
         if isinstance(system, EventDriven):
@@ -54,7 +59,12 @@ def _check(system: object, workload: object, duration: float, seed: int,
     warmup = 0.1 * duration if warmup is None else check_real(
         "warmup", warmup, low=0.0, high=duration, high_open=True)
     check_choice("engine", engine, ENGINES)
-    if engine == "fast" and not fast_path_applies(system, workload, client):
+    if isinstance(system, BatchServer) and (isinstance(workload, ClosedLoop)
+                                            or client is not None or engine == "simpy"):
+        raise ValueError("a BatchServer runs by its exact recursion only: give it an open "
+                         "workload (Poisson or Burst), no client, and engine='auto' or 'fast'")
+    if engine == "fast" and not (isinstance(system, BatchServer)
+                                 or fast_path_applies(system, workload, client)):
         raise ValueError("engine='fast' needs a FIFO Station without queue_limit, a Poisson "
                          "workload and no client; use engine='auto' or 'simpy'")
     expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
@@ -77,7 +87,7 @@ def simulate(system: System, workload: Workload, duration: float, seed: int,
 
     Parameters
     ----------
-    system : Station or Chain or RequestResponse or FanOut or EventDriven
+    system : Station or Chain or RequestResponse or FanOut or EventDriven or BatchServer
         What to simulate.
     workload : Poisson or ClosedLoop or Burst
         Who sends requests.
@@ -98,15 +108,21 @@ def simulate(system: System, workload: Workload, duration: float, seed: int,
     SimulationResult
     """
     duration, warmup = _check(system, workload, duration, seed, warmup, engine, client)
+    if isinstance(system, BatchServer):
+        arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
+        finish, status, log, counters = run_batch(system, arrival, duration)
+        return build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
+                            arrival=arrival, finish=finish, status=status, logs=[log],
+                            counters=counters)
     if engine != "simpy" and fast_path_applies(system, workload, client):
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log = run_fast(system, arrival, seed, duration)
-        return _build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
-                             arrival=arrival, finish=finish, status=status, logs=[log],
-                             counters={})
+        return build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
+                            arrival=arrival, finish=finish, status=status, logs=[log],
+                            counters={})
     run, logs = run_simpy(system, workload, duration, seed, client)
     events = isinstance(system, EventDriven)
-    return _build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
+    return build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
                          arrival=np.asarray(run.arrival, dtype=float),
                          finish=np.asarray(run.finish, dtype=float),
                          network=np.asarray(run.net_time, dtype=float),
@@ -114,51 +130,6 @@ def simulate(system: System, workload: Workload, duration: float, seed: int,
                          done=np.asarray(run.settled, dtype=float) if events else None,
                          replied=np.asarray(run.replied, dtype=bool) if events else None,
                          partitions=run.partitions, logs=logs, counters=dict(run.counters))
-
-
-# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A mean over independent replications with its 95% confidence interval.
-
-    Attributes
-    ----------
-    mean : float
-        Average over replications.
-    half_width : float
-        Half-width of the 95% Student-t interval (0 for one replication).
-    values : tuple of float
-        The per-replication values.
-    """
-
-    mean: float
-    half_width: float
-    values: tuple[float, ...]
-
-    @property
-    def low(self) -> float:
-        """Lower end of the interval."""
-        return self.mean - self.half_width
-
-    @property
-    def high(self) -> float:
-        """Upper end of the interval."""
-        return self.mean + self.half_width
-
-    @classmethod
-    def of(cls, values: list[float]) -> Estimate:
-        """Estimate from per-replication values."""
-        arr = np.asarray(values, dtype=float)
-        if arr.size < 2:
-            return cls(float(arr.mean()), 0.0, tuple(arr.tolist()))
-        t = _T975[arr.size - 2] if arr.size - 1 <= len(_T975) else 1.96
-        half = t * float(arr.std(ddof=1)) / math.sqrt(arr.size)
-        return cls(float(arr.mean()), half, tuple(arr.tolist()))
 
 
 def replicate(system: System, workload: Workload, duration: float, seed: int,

@@ -1,4 +1,5 @@
-"""Scaling request-response: one lab per strategy, the data behind chapter 4.
+"""Scaling request-response (chapter 4): load balancing, app servers, connection pools,
+read replicas and stale reads, and a cache with replicas in front of one primary.
 
 Each function runs seeded simulations (or, where named, a formula) and returns the data
 of one figure. Defaults run in about a second or two (see ``benchmarks/labs.py``).
@@ -10,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._core import _shard_of
-from ._validate import (
+from .._validate import (
     check_int,
     check_ints,
     check_positive,
@@ -19,11 +19,13 @@ from ._validate import (
     check_real,
     check_reals,
 )
-from .distributions import Bimodal, Distribution, Exponential
-from .simulate import simulate
-from .theory import lru_hit_ratio, stale_read_fraction
-from .topology import LB_POLICIES, AppTier, Cache, Database, LoadBalancer, RequestResponse
-from .workload import Poisson, Uniform, Zipf
+from ..distributions import Bimodal, Distribution, Exponential
+from ..results import SimulationResult
+from ..run import simulate
+from ..theory import DatabaseLoad, database_load, stale_read_fraction
+from ..topology import LB_POLICIES, AppTier, Cache, Database, LoadBalancer, RequestResponse
+from ..workload import Poisson, Uniform, Zipf
+from ._units import p99_or_inf
 
 UNEVEN = Bimodal(0.005, 0.1, 0.05)
 """Requests of uneven cost: 95% take 5 ms, 5% take 100 ms."""
@@ -40,26 +42,13 @@ __all__ = [
     "read_replicas",
     "StaleReads",
     "stale_reads",
-    "CacheLever",
-    "cache_lever",
-    "LruSizing",
-    "lru_sizing",
-    "CacheWarmup",
-    "cache_warmup",
-    "ShardLoad",
-    "shard_load",
-    "Resharding",
-    "resharding",
+    "CacheReplicasPoint",
     "cache_replicas_point",
 ]
 
 
-def _p99(result) -> float:
-    """Client p99 in seconds; inf when no request was answered."""
-    return float(result.latency.p99) if result.latency.p99 is not None else float("inf")
-
-
-def _tier_utilization(result, prefix: str) -> np.ndarray:
+def tier_utilization(result: SimulationResult, prefix: str) -> np.ndarray:
+    """Utilization of each component of a tier (``prefix`` or ``prefix[i]``)."""
     return np.array([c.utilization for name, c in result.components.items()
                      if name == prefix or name.startswith(prefix + "[")])
 
@@ -139,8 +128,8 @@ def balancer_comparison(servers: int = 8, workers: int = 2,
                                   lb=LoadBalancer(policy), network=0.0)
         rows = [simulate(system_, Poisson(u * capacity), duration, seed=seed) for u in utils]
         p50.append([r.latency.p50 for r in rows])
-        p99.append([_p99(r) for r in rows])
-        spread.append([_tier_utilization(r, "app") for r in rows])
+        p99.append([p99_or_inf(r.latency) for r in rows])
+        spread.append([tier_utilization(r, "app") for r in rows])
     return BalancerComparison(policies, np.array(utils), np.array(p50), np.array(p99),
                               np.array(spread), servers, workers, service)
 
@@ -210,7 +199,7 @@ def horizontal_scaling(servers: tuple[int, ...] = (1, 2, 3, 4, 6, 8), load: floa
                       queue_limit=workers)
         r = simulate(RequestResponse(app=app, db=db, lb=LoadBalancer("least_connections")),
                      Poisson(load), duration, seed=seed)
-        rows.append((r.throughput, _p99(r), _tier_utilization(r, "app").mean(),
+        rows.append((r.throughput, p99_or_inf(r.latency), tier_utilization(r, "app").mean(),
                      r.components["db"].utilization, r.counts.dropped / r.counts.generated))
     cols = np.array(rows).T
     held = app_time + db.mean_query_time + 4 * 0.0005
@@ -276,7 +265,7 @@ def pool_sizing(pools: tuple[int, ...] = (4, 5, 6, 8, 16, 64), load: float = 700
                                   db=db, lb=LoadBalancer("least_connections"))
         r = simulate(system_, Poisson(load), duration, seed=seed)
         b = r.breakdown()
-        rows.append((r.latency.p50, _p99(r), b["db.pool.wait"], b["db.wait"]))
+        rows.append((r.latency.p50, p99_or_inf(r.latency), b["db.pool.wait"], b["db.wait"]))
     cols = np.array(rows).T
     query_time = db_concurrency / db_capacity_qps
     return PoolSizing(np.array(sizes), *cols, in_use=load * query_time,
@@ -357,7 +346,7 @@ def read_replicas(replicas: tuple[int, ...] = (0, 1, 2, 3), load: float = 1500.0
                      duration, seed=seed)
         reps = [c.utilization for k, c in r.components.items() if k.startswith("db.replica")]
         reads = max(r.counters["db.reads"], 1.0)
-        rows.append((_p99(r), r.components["db"].utilization, max(reps, default=0.0),
+        rows.append((p99_or_inf(r.latency), r.components["db"].utilization, max(reps, default=0.0),
                      r.counters["db.stale_reads"] / reads, r.overloaded))
     cols = list(zip(*rows, strict=True))
     return ReplicaScaling(np.array(counts), np.array(cols[0]), np.array(cols[1]),
@@ -426,327 +415,44 @@ def stale_reads(lags: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
 
 
 @dataclass(frozen=True)
-class CacheLever:
-    """Database load and latency against the cache hit ratio.
+class CacheReplicasPoint:
+    """One run of a cache and read replicas in front of one primary.
 
     Attributes
     ----------
-    hit_ratios : numpy.ndarray
-    db_qps : numpy.ndarray
-        Database queries per second, simulated.
-    db_qps_formula : numpy.ndarray
-        ``reads * (1 - hit ratio) + writes``.
-    p99 : numpy.ndarray
-        Client latency, seconds (inf if nothing was answered).
-    load, read_fraction, db_capacity_qps : float
+    hit_ratio, load, read_fraction : float
+    replicas : int
+    nodes : tuple of str
+        Database nodes: ``"db"`` (the primary) and ``"db.replica[i]"``.
+    utilization : numpy.ndarray
+        Each node's simulated utilization.
+    latencies : numpy.ndarray
+        Client latencies of answered requests, sorted, seconds.
+    p99 : float
+        Their 99th percentile, seconds (inf if nothing was answered).
+    timed_out : float
+        Share of requests that timed out (1 s), simulated.
+    db_load : DatabaseLoad
+        Queries/s the cache lets through (formula).
     """
 
-    hit_ratios: np.ndarray
-    db_qps: np.ndarray
-    db_qps_formula: np.ndarray
-    p99: np.ndarray
+    hit_ratio: float
     load: float
     read_fraction: float
-    db_capacity_qps: float
-
-
-def cache_lever(hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
-                load: float = 5000.0, read_fraction: float = 0.95,
-                db_capacity_qps: float = 1000.0, duration: float = 1.0,
-                seed: int = 1) -> CacheLever:
-    """A look-aside cache with a fixed hit ratio in front of one database.
-
-    Parameters
-    ----------
-    hit_ratios : tuple of float
-        Each in [0, 1].
-    load : float
-        Requests per second (> 0).
-    read_fraction : float
-        Share of reads, in [0, 1]; writes always reach the database.
-    db_capacity_qps : float
-        Database saturation throughput (> 0).
-    duration : float
-    seed : int
-    """
-    ratios = check_reals("hit_ratios", hit_ratios, low=0.0, high=1.0)
-    check_positive("load", load)
-    check_probability("read_fraction", read_fraction)
-    db = Database(capacity_qps=db_capacity_qps, concurrency=8)
-    rows = []
-    for h in ratios:
-        r = simulate(RequestResponse(app=AppTier(servers=8, workers=64,
-                                                 service=Exponential(0.001)),
-                                     db=db, cache=Cache(hit_ratio=h),
-                                     lb=LoadBalancer("least_connections")),
-                     Poisson(load, read_fraction=read_fraction), duration, seed=seed)
-        rows.append((r.components["db"].visits / r.window, _p99(r)))
-    cols = np.array(rows).T
-    formula = load * (read_fraction * (1 - np.array(ratios)) + (1 - read_fraction))
-    return CacheLever(np.array(ratios), cols[0], formula, cols[1], float(load),
-                      float(read_fraction), float(db_capacity_qps))
-
-
-@dataclass(frozen=True)
-class LruSizing:
-    """Hit ratio of an LRU cache against its size, for several key skews.
-
-    Attributes
-    ----------
-    sizes : numpy.ndarray
-        Cache capacity as a number of keys.
-    skews : numpy.ndarray
-        Zipf exponents.
-    simulated, formula : numpy.ndarray
-        Hit ratios, shape (skews, sizes): simulated LRU, and Che's approximation.
-    n_keys : int
-    """
-
-    sizes: np.ndarray
-    skews: np.ndarray
-    simulated: np.ndarray
-    formula: np.ndarray
-    n_keys: int
-
-
-def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
-               skews: tuple[float, ...] = (0.6, 0.9, 1.2), n_keys: int = 20_000,
-               requests: int = 6_000, seed: int = 1) -> LruSizing:
-    """Run an LRU cache of each size on Zipf keys and count hits after the first third of
-    the run (the cache starts holding the most popular keys), next to Che's approximation
-    (:func:`scalelab.lru_hit_ratio`).
-
-    Parameters
-    ----------
-    sizes : tuple of int
-        Cache sizes in keys (each >= 1).
-    skews : tuple of float
-        Zipf exponents, each in [0, 5].
-    n_keys : int
-        Distinct keys (>= 1).
-    requests : int
-        Requests per run (>= 100).
-    seed : int
-    """
-    sizes_ = check_ints("sizes", sizes, 1)
-    skews_ = check_reals("skews", skews, low=0.0, high=5.0)
-    check_int("requests", requests, low=100)
-    rate = 10_000.0
-    db = Database(capacity_qps=1e6, concurrency=64)
-    app = AppTier(servers=1, workers=256, service=Exponential(1e-5))
-    simulated, formula = [], []
-    for s in skews_:
-        keys = Zipf(n_keys, s)
-        probs = keys.probabilities()
-        row = []
-        for size in sizes_:
-            r = simulate(RequestResponse(app=app, db=db, cache=Cache(size=size, latency=0.0,
-                                                                     warm=True), network=0.0),
-                         Poisson(rate, keys=keys), requests / rate, seed=seed,
-                         warmup=requests / rate / 3)
-            row.append(1.0 - r.components["db"].visits / (r.offered_rate * r.window))
-        simulated.append(row)
-        formula.append([lru_hit_ratio(probs, size) for size in sizes_])
-    return LruSizing(np.array(sizes_), np.array(skews_), np.array(simulated),
-                     np.array(formula), n_keys)
-
-
-@dataclass(frozen=True)
-class CacheWarmup:
-    """A cache that starts empty: database load and latency while it fills.
-
-    Attributes
-    ----------
-    t : numpy.ndarray
-        Bin start times, seconds.
-    db_qps, latency : numpy.ndarray
-        Database queries completed per second, and mean client latency (s), per bin.
-    load, db_capacity_qps, steady_hit_ratio : float
-        Offered requests/s, database saturation QPS, and the hit ratio over the last
-        quarter of the run.
-    """
-
-    t: np.ndarray
-    db_qps: np.ndarray
-    latency: np.ndarray
-    load: float
-    db_capacity_qps: float
-    steady_hit_ratio: float
-
-
-def cache_warmup(load: float = 2000.0, cache_size: int = 5_000, n_keys: int = 100_000,
-                 zipf_s: float = 1.0, db_capacity_qps: float = 1000.0, duration: float = 8.0,
-                 seed: int = 1, bin_width: float = 0.25) -> CacheWarmup:
-    """Start with an empty LRU cache (a deploy, a new region) under constant load.
-
-    Parameters
-    ----------
-    load : float
-        Requests per second (> 0), all reads.
-    cache_size, n_keys : int
-        Cache capacity and distinct keys (>= 1).
-    zipf_s : float
-        Key skew, in [0, 5].
-    db_capacity_qps : float
-    duration : float
-    seed : int
-    bin_width : float
-        Seconds per bin (> 0).
-    """
-    check_positive("load", load)
-    system_ = RequestResponse(app=AppTier(servers=4, workers=128, service=Exponential(0.002)),
-                              db=Database(capacity_qps=db_capacity_qps, concurrency=8),
-                              cache=Cache(size=cache_size), lb=LoadBalancer("least_connections"))
-    r = simulate(system_, Poisson(load, keys=Zipf(n_keys, zipf_s)), duration, seed=seed,
-                 warmup=0.0)
-    db = r.timeseries("db.completions", bin_width=bin_width)
-    lat = r.timeseries("latency", bin_width=bin_width)
-    tail = db.t >= 0.75 * duration
-    return CacheWarmup(db.t, db.values, lat.values, float(load), float(db_capacity_qps),
-                       float(1 - db.values[tail].mean() / load))
-
-
-@dataclass(frozen=True)
-class ShardLoad:
-    """Per-shard load when keys are skewed.
-
-    Attributes
-    ----------
-    skews : numpy.ndarray
-        Zipf exponents (0: uniform).
-    utilization : numpy.ndarray
-        Shape (skews, shards): each shard's utilization, simulated.
-    p99 : numpy.ndarray
-        Client latency per skew, seconds (inf if nothing was answered).
-    hottest_key_share : numpy.ndarray
-        Share of all requests going to the single most popular key, formula.
-    load, shard_capacity_qps : float
-    """
-
-    skews: np.ndarray
+    replicas: int
+    nodes: tuple[str, ...]
     utilization: np.ndarray
-    p99: np.ndarray
-    hottest_key_share: np.ndarray
-    load: float
-    shard_capacity_qps: float
-
-
-def shard_load(shards: int = 8, skews: tuple[float, ...] = (0.0, 0.8, 1.1),
-               load: float = 4000.0, shard_capacity_qps: float = 1000.0,
-               n_keys: int = 10_000, duration: float = 3.0, seed: int = 1) -> ShardLoad:
-    """Hash-sharded database: keys map to ``hash(key) % shards``; a hot key's shard
-    carries that key's whole load.
-
-    Parameters
-    ----------
-    shards : int
-        Number of shards (>= 2).
-    skews : tuple of float
-        Zipf exponents, each in [0, 5].
-    load : float
-        Requests per second (> 0), all reads, no cache.
-    shard_capacity_qps : float
-        Saturation throughput of one shard (> 0).
-    n_keys : int
-        Distinct keys (>= 1).
-    duration : float
-    seed : int
-    """
-    check_int("shards", shards, low=2)
-    skews_ = check_reals("skews", skews, low=0.0, high=5.0)
-    check_positive("load", load)
-    db = Database(capacity_qps=shard_capacity_qps, concurrency=8, shards=shards)
-    system_ = RequestResponse(app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
-                              db=db, lb=LoadBalancer("least_connections"))
-    util, p99, hottest = [], [], []
-    for s in skews_:
-        keys = Zipf(n_keys, s)
-        r = simulate(system_, Poisson(load, keys=keys), duration, seed=seed)
-        util.append([r.components[f"db[{i}]"].utilization for i in range(shards)])
-        p99.append(_p99(r))
-        hottest.append(keys.probabilities()[0])
-    return ShardLoad(np.array(skews_), np.array(util), np.array(p99), np.array(hottest),
-                     float(load), float(shard_capacity_qps))
-
-
-def _ring_owner(keys: np.ndarray, shards: int, vnodes: int) -> np.ndarray:
-    """Owner of each key on a consistent-hashing ring with ``vnodes`` points per shard."""
-    points = np.array([_mix(s * 1_000_003 + v) for s in range(shards) for v in range(vnodes)])
-    owners = np.repeat(np.arange(shards), vnodes)
-    order = np.argsort(points)
-    points, owners = points[order], owners[order]
-    at = np.searchsorted(points, _mix(keys)) % points.size
-    return owners[at]
-
-
-def _mix(x: np.ndarray | int) -> np.ndarray:
-    """A 64-bit integer hash (splitmix64 finalizer), vectorised."""
-    z = np.asarray(x, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@dataclass(frozen=True)
-class Resharding:
-    """Share of keys that move to another shard when shards are added (counted exactly
-    over every key, not simulated).
-
-    Attributes
-    ----------
-    old : int
-        Shards before.
-    new : numpy.ndarray
-        Shards after.
-    modulo, ring : numpy.ndarray
-        Fraction of keys that move with ``hash % shards`` and with a consistent-hashing
-        ring.
-    ideal : numpy.ndarray
-        The least possible, ``1 - old / new``.
-    """
-
-    old: int
-    new: np.ndarray
-    modulo: np.ndarray
-    ring: np.ndarray
-    ideal: np.ndarray
-
-
-def resharding(old: int = 8, new: tuple[int, ...] = (9, 10, 12, 16), n_keys: int = 100_000,
-               vnodes: int = 100) -> Resharding:
-    """Grow from ``old`` shards and count the keys whose shard changes.
-
-    Parameters
-    ----------
-    old : int
-        Shards before (>= 1).
-    new : tuple of int
-        Shard counts after (each > old).
-    n_keys : int
-        Keys counted (>= 1).
-    vnodes : int
-        Points per shard on the ring (>= 1); more points spread load more evenly.
-    """
-    check_int("old", old, low=1)
-    after = check_ints("new", new, old + 1)
-    check_int("n_keys", n_keys, low=1)
-    check_int("vnodes", vnodes, low=1)
-    keys = np.arange(n_keys, dtype=np.int64)
-    mod_before = _shard_of(keys, old)
-    ring_before = _ring_owner(keys, old, vnodes)
-    modulo, ring = [], []
-    for n in after:
-        modulo.append(np.mean(_shard_of(keys, n) != mod_before))
-        ring.append(np.mean(_ring_owner(keys, n, vnodes) != ring_before))
-    after_ = np.array(after)
-    return Resharding(old, after_, np.array(modulo), np.array(ring), 1 - old / after_)
+    latencies: np.ndarray
+    p99: float
+    timed_out: float
+    db_load: DatabaseLoad
 
 
 def cache_replicas_point(hit_ratio: float = 0.8, replicas: int = 1, load: float = 3000.0,
                          read_fraction: float = 0.9, db_capacity_qps: float = 1000.0,
-                         duration: float = 1.0, seed: int = 1):
-    """One run of the chapter 4 widget: a cache and read replicas in front of one primary.
+                         duration: float = 1.0, seed: int = 1) -> CacheReplicasPoint:
+    """One run of the chapter 4 widget: a cache and read replicas in front of one primary;
+    clients time out after 1 s.
 
     Parameters
     ----------
@@ -766,7 +472,7 @@ def cache_replicas_point(hit_ratio: float = 0.8, replicas: int = 1, load: float 
 
     Returns
     -------
-    SimulationResult
+    CacheReplicasPoint
     """
     check_probability("hit_ratio", hit_ratio)
     check_int("replicas", replicas, low=0, high=8)
@@ -775,4 +481,10 @@ def cache_replicas_point(hit_ratio: float = 0.8, replicas: int = 1, load: float 
     system_ = RequestResponse(app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
                               db=db, cache=Cache(hit_ratio=hit_ratio),
                               lb=LoadBalancer("least_connections"), timeout=1.0)
-    return simulate(system_, Poisson(load, read_fraction=read_fraction), duration, seed=seed)
+    r = simulate(system_, Poisson(load, read_fraction=read_fraction), duration, seed=seed)
+    nodes = tuple(n for n in r.components if n.startswith("db"))
+    return CacheReplicasPoint(
+        float(hit_ratio), float(load), float(read_fraction), replicas, nodes,
+        np.array([r.components[n].utilization for n in nodes]), np.sort(r.latencies()),
+        p99_or_inf(r.latency), r.counts.timed_out / max(r.counts.generated, 1),
+        database_load(load, read_fraction, hit_ratio))

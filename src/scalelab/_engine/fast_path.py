@@ -12,9 +12,10 @@ import heapq
 
 import numpy as np
 
-from ._streams import stream
-from .results import COMPLETED, IN_FLIGHT, _NodeLog
-from .topology import Station
+from ..results import NodeLog
+from ..topology import Station
+from .core import COMPLETED, IN_FLIGHT
+from .streams import stream
 
 
 def fcfs_start_times(arrival: np.ndarray, service: np.ndarray, servers: int) -> np.ndarray:
@@ -57,7 +58,7 @@ def fcfs_start_times(arrival: np.ndarray, service: np.ndarray, servers: int) -> 
 
 
 def run_fast(system: Station, arrival: np.ndarray, seed: int, duration: float
-             ) -> tuple[np.ndarray, np.ndarray, _NodeLog]:
+             ) -> tuple[np.ndarray, np.ndarray, NodeLog]:
     """Simulate a :class:`Station` exactly; returns finish times, status and the node log.
 
     Draws service times from the same named stream as the SimPy engine, so both engines
@@ -71,7 +72,7 @@ def run_fast(system: Station, arrival: np.ndarray, seed: int, duration: float
     started = start < duration
     finish = np.where(ended, end, np.inf)
     status = np.where(ended, COMPLETED, IN_FLIGHT).astype(np.int8)
-    log = _NodeLog(
+    log = NodeLog(
         name=system.name,
         capacity=system.servers,
         entered=arrival,

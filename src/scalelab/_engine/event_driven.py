@@ -12,16 +12,17 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from ._core import Process, _Balancer, _Run, _shard_of
-from ._streams import UNIFORM, Draws
-from ._systems import _DatabaseClient
-from .eventdriven import EventDriven, Replay
-from .results import COMPLETED, DROPPED, FAILED, IN_FLIGHT, _PartitionLog
-from .topology import LoadBalancer
-from .workload import Workload
+from .._keys import shard_of
+from ..eventdriven import EventDriven, Replay
+from ..results import PartitionLog
+from ..topology import LoadBalancer
+from ..workload import Workload
+from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
+from .database import DatabaseClient
+from .streams import UNIFORM, Draws
 
 
-class _Partition:
+class Partition:
     """One partition: its append station and its log of message ids."""
 
     __slots__ = (
@@ -39,7 +40,7 @@ class _Partition:
         "times",
     )
 
-    def __init__(self, run: _Run, index: int) -> None:
+    def __init__(self, run: Run, index: int) -> None:
         self.index = index
         self.node = run.node(f"partition[{index}]", 1)
         self.rids: list[int] = []
@@ -50,27 +51,27 @@ class _Partition:
         self.last_commit = 0.0  # when it was last committed
         self.handled_upto = 0   # one past the last offset the owner finished
         self.replay_until = 0   # offsets below this are being replayed on purpose
-        self.owner: _Consumer | None = None
+        self.owner: Consumer | None = None
         self.cleared: list[float] = []
 
     def backlog(self) -> bool:
         return self.position < len(self.rids)
 
 
-class _Consumer:
+class Consumer:
     __slots__ = ("alive", "index", "node", "partitions", "process", "started", "turn", "wake")
 
-    def __init__(self, run: _Run, index: int) -> None:
+    def __init__(self, run: Run, index: int) -> None:
         self.index = index
         self.node = run.node(f"consumer[{index}]", 1)
-        self.partitions: list[_Partition] = []
+        self.partitions: list[Partition] = []
         self.process: simpy.Process | None = None
         self.wake: simpy.Event | None = None
         self.alive = True
         self.turn = 0
         self.started = False
 
-    def next_partition(self) -> _Partition | None:
+    def next_partition(self) -> Partition | None:
         """Round robin over owned partitions that have messages waiting."""
         parts = self.partitions
         for k in range(len(parts)):
@@ -81,10 +82,10 @@ class _Consumer:
         return None
 
 
-class _EventEngine:
-    """Builds the processes of an :class:`EventDriven` system inside a :class:`_Run`."""
+class EventEngine:
+    """Builds the processes of an :class:`EventDriven` system inside a :class:`Run`."""
 
-    def __init__(self, run: _Run, system: EventDriven, workload: Workload,
+    def __init__(self, run: Run, system: EventDriven, workload: Workload,
                  n: int) -> None:
         self.run = run
         self.env = run.env
@@ -95,7 +96,7 @@ class _EventEngine:
         front = system.front
         self.front_nodes = ([run.node(f"app[{i}]", front.workers, front.queue_limit)
                              for i in range(front.servers)] if front else [])
-        self.balancer = (_Balancer(LoadBalancer(), self.front_nodes, run.stream("lb"))
+        self.balancer = (Balancer(LoadBalancer(), self.front_nodes, run.stream("lb"))
                          if front else None)
         self.app_service = Draws(front.service, run.stream("app.service"), n) if front else None
         producer = system.producer
@@ -103,18 +104,18 @@ class _EventEngine:
                                 0 if producer.on_full == "drop" else None)
                        if producer.buffer is not None else None)
         self.quota = run.node("broker.quota", 1) if self.broker.quota else None
-        self.partitions = [_Partition(run, i) for i in range(self.broker.partitions)]
+        self.partitions = [Partition(run, i) for i in range(self.broker.partitions)]
         self.keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys else None
         self.processing = Draws(self.group.processing, run.stream("consumer.processing"), n)
         self.poison = Draws(UNIFORM, run.stream("consumer.poison"), n)
         self.failure_u = Draws(UNIFORM, run.stream("consumer.failure"), n)
         self.backoff_u = Draws(UNIFORM, run.stream("consumer.backoff"), n)
         self.draw = 0
-        self.db = _DatabaseClient(run, system.db, n, self.net) if system.db else None
+        self.db = DatabaseClient(run, system.db, n, self.net) if system.db else None
         self.round_robin = 0
         self.processed: dict[int, int] = {}  # times each message was processed, by rid
         self.projection: dict[int, int] = {}
-        self.consumers: list[_Consumer] = []
+        self.consumers: list[Consumer] = []
         self.paused_until = 0.0
         self.stats = {"duplicates": 0, "replayed": 0, "dead_lettered": 0, "retries": 0,
                       "expired": 0}
@@ -162,7 +163,7 @@ class _EventEngine:
             part = self.partitions[self.round_robin]
         else:
             key = self.keys[rid] if self.keys is not None else rid
-            part = self.partitions[_shard_of(key, len(self.partitions))]
+            part = self.partitions[shard_of(key, len(self.partitions))]
         if self.net:
             yield from self.run.network(rid, self.net)
         yield from part.node.visit(rid, 1.0 / broker.partition_throughput)
@@ -173,7 +174,7 @@ class _EventEngine:
             yield from self.run.network(rid, self.net)
         return COMPLETED
 
-    def _log(self, part: _Partition, rid: int) -> None:
+    def _log(self, part: Partition, rid: int) -> None:
         part.rids.append(rid)
         part.times.append(self.env.now)
         self._expire(part)
@@ -181,7 +182,7 @@ class _EventEngine:
         if owner is not None and owner.wake is not None and not owner.wake.triggered:
             owner.wake.succeed()
 
-    def _expire(self, part: _Partition) -> None:
+    def _expire(self, part: Partition) -> None:
         retention = self.broker.retention
         if retention is None:
             return
@@ -194,8 +195,8 @@ class _EventEngine:
 
     # --- consuming -------------------------------------------------------------------
 
-    def _add_consumer(self) -> _Consumer:
-        consumer = _Consumer(self.run, len(self.consumers))
+    def _add_consumer(self) -> Consumer:
+        consumer = Consumer(self.run, len(self.consumers))
         self.consumers.append(consumer)
         consumer.process = self.env.process(self._consume(consumer))
         return consumer
@@ -210,7 +211,7 @@ class _EventEngine:
             if owner is not None:
                 owner.partitions.append(part)
 
-    def _consume(self, consumer: _Consumer) -> Process:
+    def _consume(self, consumer: Consumer) -> Process:
         env = self.env
         consumer.started = True
         while consumer.alive:
@@ -235,7 +236,7 @@ class _EventEngine:
                 consumer.wake = None
         return COMPLETED
 
-    def _skip(self, part: _Partition, to: int) -> None:
+    def _skip(self, part: Partition, to: int) -> None:
         """Retention deleted offsets the group had not reached: they are lost."""
         now = self.env.now
         for offset in range(part.position, to):
@@ -250,7 +251,7 @@ class _EventEngine:
         self.draw += 1
         return draws[self.draw]
 
-    def _process(self, consumer: _Consumer, part: _Partition, offset: int, rid: int) -> Process:
+    def _process(self, consumer: Consumer, part: Partition, offset: int, rid: int) -> Process:
         env = self.env
         group = self.group
         attempt = 0
@@ -274,7 +275,7 @@ class _EventEngine:
             yield env.timeout(previous)
         self._handled(part, offset, rid, outcome)
 
-    def _handled(self, part: _Partition, offset: int, rid: int, outcome: int) -> None:
+    def _handled(self, part: Partition, offset: int, rid: int, outcome: int) -> None:
         part.handled_upto = offset + 1
         now = self.env.now
         # Like Kafka's auto-commit, a commit rides on the next message after the interval.
@@ -361,7 +362,7 @@ class _EventEngine:
         self._expire_at_end()
         # Keys a read model rebuilt from what retention kept would know about.
         run.counters["log.replayable_keys"] = float(len(self.replay_projection()))
-        run.partitions = [_PartitionLog(f"partition[{p.index}]", np.asarray(p.times),
+        run.partitions = [PartitionLog(f"partition[{p.index}]", np.asarray(p.times),
                                         np.sort(np.asarray(p.cleared)))
                           for p in self.partitions]
 
@@ -378,7 +379,7 @@ class _EventEngine:
                     self.stats["expired"] += 1
                     run.counters["expired"] = float(self.stats["expired"])
 
-    def _deleted_at(self, part: _Partition, offset: int) -> float:
+    def _deleted_at(self, part: Partition, offset: int) -> float:
         retention = self.broker.retention
         times = []
         if retention.messages is not None and offset + retention.messages < len(part.times):
@@ -388,8 +389,8 @@ class _EventEngine:
         return min(min(times, default=self.run.duration), self.run.duration)
 
 
-def event_driven(run: _Run, system: EventDriven, workload: Workload,
+def event_driven(run: Run, system: EventDriven, workload: Workload,
                  n: int) -> Callable[[int], Process]:
     """Set up ``system`` in ``run``; returns the per-request handler."""
-    return _EventEngine(run, system, workload, n).handle
+    return EventEngine(run, system, workload, n).handle
 

@@ -1,6 +1,6 @@
 """Building blocks of the SimPy engine: nodes, load balancers and per-run bookkeeping.
 
-Every topology is built from :class:`_Node` (a pool of identical slots with one queue)
+Every topology is built from :class:`Node` (a pool of identical slots with one queue)
 and a per-request generator that walks the request through the nodes. Each node records
 when requests entered, started and left, so queue lengths, utilization and the per-hop
 breakdown are computed afterwards from exact event times.
@@ -14,21 +14,20 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from ._streams import UNIFORM, Draws, stream
-from .results import COMPLETED, DROPPED, IN_FLIGHT, _NodeLog, _PartitionLog
-from .topology import LoadBalancer
+from ..results import NodeLog, PartitionLog, Status
+from ..topology import LoadBalancer
+from .streams import UNIFORM, Draws, stream
 
 Process = Generator[simpy.Event, object, int]
+
+# Status codes as plain ints: the engine stores them per request in lists.
+IN_FLIGHT, COMPLETED, TIMED_OUT, DROPPED, FAILED = (int(s) for s in Status)
 
 MAX_REQUESTS = 20_000_000
 """Most requests one run may generate; beyond it the run stops with a ValueError."""
 
 
-def _shard_of(key: int, shards: int) -> int:
-    return ((key * 2654435761) & 0xFFFFFFFF) % shards
-
-
-class _Node:
+class Node:
     """``capacity`` identical slots (servers, workers, connections) with one queue, FIFO
     or LIFO, optionally shedding requests whose client has already given up."""
 
@@ -145,10 +144,10 @@ class _Node:
             self.started.append(now)
         self.ended.append(now)
 
-    def log(self) -> _NodeLog:
+    def log(self) -> NodeLog:
         """Freeze the recorded timeline into arrays."""
         v = np.array(self.visits, dtype=float).reshape(-1, 4)
-        return _NodeLog(
+        return NodeLog(
             name=self.name,
             capacity=self.capacity,
             entered=np.asarray(self.entered),
@@ -162,28 +161,28 @@ class _Node:
         )
 
 
-class _Balancer:
+class Balancer:
     """Chooses one of ``nodes`` for each request according to a policy."""
 
-    def __init__(self, lb: LoadBalancer, nodes: list[_Node], rng: np.random.Generator) -> None:
+    def __init__(self, lb: LoadBalancer, nodes: list[Node], rng: np.random.Generator) -> None:
         self.nodes = nodes
         self.next = 0
         self.random = Draws(UNIFORM, rng)
         self.calls = 0
-        self.pick: Callable[[], _Node] = getattr(self, "_" + lb.policy)
+        self.pick: Callable[[], Node] = getattr(self, "_" + lb.policy)
 
     def _u(self) -> float:
         self.calls += 1
         return self.random[self.calls]
 
-    def _round_robin(self) -> _Node:
+    def _round_robin(self) -> Node:
         self.next = (self.next + 1) % len(self.nodes)
         return self.nodes[self.next]
 
-    def _random(self) -> _Node:
+    def _random(self) -> Node:
         return self.nodes[int(self._u() * len(self.nodes))]
 
-    def _least_connections(self) -> _Node:
+    def _least_connections(self) -> Node:
         # Scan from a rotating start so ties do not always favour the first server.
         nodes = self.nodes
         self.next = (self.next + 1) % len(nodes)
@@ -197,12 +196,12 @@ class _Balancer:
                 best, best_load = node, load
         return best
 
-    def _power_of_two(self) -> _Node:
+    def _power_of_two(self) -> Node:
         a, b = self._random(), self._random()
         return a if a.load() <= b.load() else b
 
 
-class _Run:
+class Run:
     """Per-request bookkeeping shared by every topology."""
 
     def __init__(self, seed: int, duration: float) -> None:
@@ -215,14 +214,14 @@ class _Run:
         self.net_time: list[float] = []
         self.settled: list[float] = []
         self.replied: list[bool] = []
-        self.partitions: list[_PartitionLog] = []
-        self.nodes: list[_Node] = []
+        self.partitions: list[PartitionLog] = []
+        self.nodes: list[Node] = []
         self.counters: dict[str, float] = {}
         self.finalizers: list[Callable[[], None]] = []
 
     def node(self, name: str, capacity: int, queue_limit: int | None = None,
-             lifo: bool = False, shed_expired: float | None = None) -> _Node:
-        node = _Node(self.env, name, capacity, queue_limit, lifo, shed_expired)
+             lifo: bool = False, shed_expired: float | None = None) -> Node:
+        node = Node(self.env, name, capacity, queue_limit, lifo, shed_expired)
         self.nodes.append(node)
         return node
 

@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-from .distributions import Distribution
+from ..distributions import Distribution
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -1,0 +1,66 @@
+"""The database both styles call: shards, each a primary with read replicas behind an
+optional connection pool, with read/write counts and stale reads. Request-response
+systems query it from the app tier; event-driven systems from the consumers."""
+
+from __future__ import annotations
+
+from .._keys import shard_of
+from ..distributions import Exponential
+from ..topology import Database
+from .core import Process, Run
+from .streams import Draws
+
+
+class ShardGroup:
+    """One shard: a primary, its read replicas, a connection pool, and write visibility."""
+
+    def __init__(self, run: Run, db: Database, label: str) -> None:
+        self.primary = run.node(label, db.concurrency)
+        self.replicas = [run.node(f"{label}.replica[{j}]", db.concurrency)
+                         for j in range(db.read_replicas)]
+        self.pool = run.node(f"{label}.pool", db.pool) if db.pool is not None else None
+        self.visible_at: dict[int, float] = {}
+        self.next_replica = 0
+
+
+class DatabaseClient:
+    """Queries against a (sharded, replicated, pooled) database, with read/write counts
+    and stale reads; shared by request-response and event-driven systems."""
+
+    def __init__(self, run: Run, db: Database, n: int, net: float) -> None:
+        self.run = run
+        self.net = net
+        self.groups = [ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
+                       for i in range(db.shards)]
+        self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
+        self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
+        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
+        run.finalizers.append(lambda: run.counters.update(
+            {k: float(v) for k, v in self.stats.items()}))
+
+    def _query(self, rid: int, key: int | None, is_read: bool, group: ShardGroup) -> Process:
+        if is_read and group.replicas:
+            group.next_replica = (group.next_replica + 1) % len(group.replicas)
+            node = group.replicas[group.next_replica]
+        else:
+            node = group.primary
+        status = yield from node.visit(rid, self.service[rid])
+        if key is not None:
+            now = self.run.env.now
+            if not is_read:
+                group.visible_at[key] = now + self.lag[rid]
+            elif node is not group.primary and group.visible_at.get(key, 0.0) > now:
+                self.stats["db.stale_reads"] += 1
+        return status
+
+    def call(self, rid: int, key: int | None, is_read: bool) -> Process:
+        """One query: network, a pooled connection, the node, network back."""
+        self.stats["db.reads" if is_read else "db.writes"] += 1
+        group = self.groups[shard_of(rid if key is None else key, len(self.groups))]
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        work = self._query(rid, key, is_read, group)
+        status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
+        if self.net:
+            yield from self.run.network(rid, self.net)
+        return status

@@ -1,0 +1,93 @@
+"""Figures: each function takes what a :mod:`scalelab.labs` function returned and draws
+it, returning a matplotlib Figure with an opaque white background (readable in the
+site's dark mode). Renderers only: nothing here simulates or draws random numbers.
+
+``from scalelab import plots`` then ``plots.knee(labs.knee_curve())``.
+"""
+
+from __future__ import annotations
+
+from .queues import knee, latency_histogram, operating_point, pooling
+from .sync_async import architectures, chain, sync_async_sweep, sync_vs_async
+from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
+from .request_response import (
+    balancers,
+    cache_lever,
+    cache_replicas,
+    cache_warmup,
+    horizontal,
+    lru,
+    pool,
+    replicas,
+    resharding,
+    shards,
+    stale_reads,
+)
+from .event_driven import (
+    backpressure,
+    crash_duplicates,
+    dead_letters,
+    hot_partitions,
+    lag_point,
+    lag_spike,
+    partition_grid,
+    replay_window,
+    staleness,
+)
+from .tradeoffs import batching, batching_point
+from .failures import (
+    cold_cache,
+    coordinated_omission,
+    fanout_tail,
+    jitter,
+    metastable,
+    retry_amplification,
+)
+from .estimation import envelope, headroom, sensitivity, ten_x
+
+__all__ = [
+    "knee",
+    "pooling",
+    "latency_histogram",
+    "operating_point",
+    "architectures",
+    "sync_vs_async",
+    "chain",
+    "sync_async_sweep",
+    "naive_runs",
+    "ladder_units",
+    "ladder_utilization",
+    "ladder_point",
+    "balancers",
+    "horizontal",
+    "pool",
+    "replicas",
+    "stale_reads",
+    "cache_lever",
+    "lru",
+    "cache_warmup",
+    "shards",
+    "resharding",
+    "cache_replicas",
+    "partition_grid",
+    "lag_spike",
+    "hot_partitions",
+    "replay_window",
+    "backpressure",
+    "dead_letters",
+    "staleness",
+    "crash_duplicates",
+    "lag_point",
+    "batching",
+    "batching_point",
+    "retry_amplification",
+    "metastable",
+    "cold_cache",
+    "fanout_tail",
+    "coordinated_omission",
+    "jitter",
+    "headroom",
+    "ten_x",
+    "envelope",
+    "sensitivity",
+]

@@ -1,0 +1,47 @@
+"""The house style every figure shares: an opaque white background (readable in the
+site's dark mode), a light grid, and log axes labelled with plain numbers."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+
+def figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
+    """One white panel."""
+    fig, ax = plt.subplots(figsize=(width, height), facecolor="white", layout="constrained")
+    ax.set_facecolor("white")
+    ax.grid(alpha=0.3)
+    # Closed at once: the caller displays the returned figure, so notebooks never show a
+    # figure twice (once as the value, once from pyplot's list of open figures).
+    plt.close(fig)
+    return fig, ax
+
+
+def panels(ncols: int, width: float, height: float, **kw: object) -> tuple[Figure, list]:
+    """``ncols`` white panels in a row (or ``nrows=`` rows), returned as a flat list."""
+    fig, axes = plt.subplots(1 if "nrows" not in kw else kw.pop("nrows"), ncols,
+                             figsize=(width, height), facecolor="white",
+                             layout="constrained", **kw)
+    plt.close(fig)
+    axes = list(np.ravel(axes))
+    for ax in axes:
+        ax.set_facecolor("white")
+        ax.grid(alpha=0.3)
+    return fig, axes
+
+
+def to_ms(seconds: np.ndarray) -> np.ndarray:
+    """Seconds to milliseconds, as a float array."""
+    return np.asarray(seconds, dtype=float) * 1000
+
+
+def log_scale(ax: Axes, axis: str = "y") -> None:
+    """Log scale labelled with plain numbers (10, 100, 1,000) rather than powers."""
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
+    target.set_minor_formatter(NullFormatter())
