@@ -65,8 +65,12 @@ def hand_written(seed: int) -> tuple[float, int]:
 
 
 SYSTEM = sl.EventDriven(
-    broker=sl.Broker(partitions=PARTITIONS, partition_throughput=APPEND_RATE,
-                     append_latency=ACK, routing="round_robin"),
+    broker=sl.Broker(
+        partitions=PARTITIONS,
+        partition_throughput=APPEND_RATE,
+        append_latency=ACK,
+        routing="round_robin",
+    ),
     consumers=sl.ConsumerGroup(consumers=CONSUMERS, processing=sl.Exponential(PROCESSING)),
     network=0.0,
 )
@@ -93,14 +97,17 @@ def main() -> int:
     rows = {}
     for name, fn in (("(a) hand-written SimPy", hand_written), ("(b) scalelab", scalelab_run)):
         seconds, latency, n = best_of(fn)
-        rows[name] = {"seconds": seconds, "events": n, "events_per_s": n / seconds,
-                      "mean_end_to_end": latency}
+        rows[name] = {
+            "seconds": seconds,
+            "events": n,
+            "events_per_s": n / seconds,
+            "mean_end_to_end": latency,
+        }
     ratio = rows["(b) scalelab"]["seconds"] / rows["(a) hand-written SimPy"]["seconds"]
     print(f"{PARTITIONS} partitions, {CONSUMERS} consumers, {EVENTS:,} events at {RATE:g}/s")
     print(f"{'model':26}{'seconds':>9}{'events/s':>12}{'mean end-to-end (s)':>22}")
     for name, r in rows.items():
-        print(f"{name:26}{r['seconds']:9.3f}{r['events_per_s']:12,.0f}"
-              f"{r['mean_end_to_end']:22.4f}")
+        print(f"{name:26}{r['seconds']:9.3f}{r['events_per_s']:12,.0f}{r['mean_end_to_end']:22.4f}")
     ok = ratio <= 1.5
     print(f"{'PASS' if ok else 'FAIL'}  scalelab / hand-written = {ratio:.2f} (target <= 1.5)")
     if args.json:

@@ -59,8 +59,9 @@ def hand_written_simpy(seed: int) -> tuple[float, int]:
 
 def scalelab_run(seed: int, engine: str) -> tuple[float, int]:
     station = sl.Station(servers=SERVERS, service=sl.Exponential(1 / SERVICE_RATE))
-    result = sl.simulate(station, sl.Poisson(ARRIVAL_RATE), DURATION, seed=seed,
-                         warmup=WARMUP, engine=engine)
+    result = sl.simulate(
+        station, sl.Poisson(ARRIVAL_RATE), DURATION, seed=seed, warmup=WARMUP, engine=engine
+    )
     return result.components["server"].mean_wait, result.counts.generated
 
 
@@ -114,34 +115,55 @@ def main() -> int:
         repeats = 1 if name.startswith("(c)") else 3
         seconds, n = timed(fn, 1, repeats)
         waits = [fn(seed)[0] for seed in range(1, args.seeds + 1)]
-        rows[name] = {"seconds": seconds, "requests": n, "requests_per_s": n / seconds,
-                      "mean_wait": float(np.mean(waits)),
-                      "error_vs_erlang_c": float(np.mean(waits) / EXACT_WAIT - 1)}
+        rows[name] = {
+            "seconds": seconds,
+            "requests": n,
+            "requests_per_s": n / seconds,
+            "mean_wait": float(np.mean(waits)),
+            "error_vs_erlang_c": float(np.mean(waits) / EXACT_WAIT - 1),
+        }
     base = rows["(a) hand-written SimPy"]["seconds"]
     for row in rows.values():
         row["time_vs_a"] = row["seconds"] / base
 
-    print(f"M/M/{SERVERS}: arrival {ARRIVAL_RATE}/s, service {SERVICE_RATE}/s, "
-          f"{REQUESTS:,} requests; Erlang C mean wait {EXACT_WAIT:.4f} s")
-    print(f"{'engine':30}{'seconds':>9}{'req/s':>12}{'vs (a)':>8}"
-          f"{f'wait ({args.seeds} seeds)':>18}{'error':>8}")
+    print(
+        f"M/M/{SERVERS}: arrival {ARRIVAL_RATE}/s, service {SERVICE_RATE}/s, "
+        f"{REQUESTS:,} requests; Erlang C mean wait {EXACT_WAIT:.4f} s"
+    )
+    print(
+        f"{'engine':30}{'seconds':>9}{'req/s':>12}{'vs (a)':>8}"
+        f"{f'wait ({args.seeds} seeds)':>18}{'error':>8}"
+    )
     for name, r in rows.items():
-        print(f"{name:30}{r['seconds']:9.3f}{r['requests_per_s']:12,.0f}{r['time_vs_a']:8.2f}"
-              f"{r['mean_wait']:18.4f}{r['error_vs_erlang_c']:8.1%}")
+        print(
+            f"{name:30}{r['seconds']:9.3f}{r['requests_per_s']:12,.0f}{r['time_vs_a']:8.2f}"
+            f"{r['mean_wait']:18.4f}{r['error_vs_erlang_c']:8.1%}"
+        )
 
     checks = {
-        "general engine <= 1.5x hand-written SimPy":
-            rows["(b) scalelab general engine"]["time_vs_a"] <= 1.5,
-        "fast path >= 1,000,000 requests/s":
-            rows["(d) scalelab fast path"]["requests_per_s"] >= 1_000_000,
-        "every mean wait within 3% of Erlang C":
-            all(abs(r["error_vs_erlang_c"]) <= 0.03 for r in rows.values()),
+        "general engine <= 1.5x hand-written SimPy": rows["(b) scalelab general engine"][
+            "time_vs_a"
+        ]
+        <= 1.5,
+        "fast path >= 1,000,000 requests/s": rows["(d) scalelab fast path"]["requests_per_s"]
+        >= 1_000_000,
+        "every mean wait within 3% of Erlang C": all(
+            abs(r["error_vs_erlang_c"]) <= 0.03 for r in rows.values()
+        ),
     }
     for check, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {check}")
     if args.json:
-        print(json.dumps({"erlang_c_mean_wait": EXACT_WAIT, "seeds": args.seeds,
-                          "engines": rows, "checks": checks}))
+        print(
+            json.dumps(
+                {
+                    "erlang_c_mean_wait": EXACT_WAIT,
+                    "seeds": args.seeds,
+                    "engines": rows,
+                    "checks": checks,
+                }
+            )
+        )
     return 0 if all(checks.values()) else 1
 
 

@@ -14,15 +14,42 @@ import argparse
 import json
 import time
 
-import scalelab as sl
+from scalelab import labs
 
-PHENOMENA = (sl.retry_amplification, sl.metastable_failure, sl.cold_cache_collapse,
-             sl.fanout_tail, sl.coordinated_omission, sl.jitter_contention, sl.retry_storm)
-LABS = (sl.balancer_comparison, sl.horizontal_scaling, sl.pool_sizing, sl.read_replicas,
-        sl.stale_reads, sl.cache_lever, sl.lru_sizing, sl.cache_warmup, sl.shard_load,
-        sl.resharding, sl.partition_grid, sl.lag_spike, sl.hot_partitions, sl.replay_window,
-        sl.backpressure, sl.dead_letters, sl.staleness, sl.crash_duplicates,
-        sl.batching_curve, sl.sync_async_sweep, sl.cost_table, sl.ten_x, sl.drill)
+PHENOMENA = (
+    labs.retry_amplification,
+    labs.metastable_failure,
+    labs.cold_cache_collapse,
+    labs.fanout_tail,
+    labs.coordinated_omission,
+    labs.jitter_contention,
+    labs.retry_storm,
+)
+LABS = (
+    labs.balancer_comparison,
+    labs.horizontal_scaling,
+    labs.pool_sizing,
+    labs.read_replicas,
+    labs.stale_reads,
+    labs.cache_lever,
+    labs.lru_sizing,
+    labs.cache_warmup,
+    labs.shard_load,
+    labs.resharding,
+    labs.partition_grid,
+    labs.lag_spike,
+    labs.hot_partitions,
+    labs.replay_window,
+    labs.backpressure,
+    labs.dead_letters,
+    labs.staleness,
+    labs.crash_duplicates,
+    labs.batching_curve,
+    labs.sync_async_sweep,
+    labs.cost_table,
+    labs.ten_x,
+    labs.drill,
+)
 BUDGETS = {**{fn.__name__: 1.0 for fn in PHENOMENA}, **{fn.__name__: 2.5 for fn in LABS}}
 
 

@@ -27,16 +27,23 @@ def _tool(name: str) -> str:
 def time_notebook(path: Path) -> float:
     """Seconds to execute ``path`` in a fresh kernel, kernel start-up included."""
     start = time.perf_counter()
-    subprocess.run([_tool("jupyter"), "nbconvert", "--to", "notebook", "--execute",
-                    "--stdout", str(path)], check=True, capture_output=True, cwd=path.parent)
+    subprocess.run(
+        [_tool("jupyter"), "nbconvert", "--to", "notebook", "--execute", "--stdout", str(path)],
+        check=True,
+        capture_output=True,
+        cwd=path.parent,
+    )
     return time.perf_counter() - start
 
 
 def time_book() -> float:
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([_tool("jupyter-book"), "build", str(ROOT),
-                    "-W", "-n", "--keep-going", "-q"], check=True, capture_output=True)
+    subprocess.run(
+        [_tool("jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going", "-q"],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
@@ -51,10 +58,13 @@ def main() -> int:
     for name, seconds in notebooks.items():
         print(f"{name:40}{seconds:9.1f}  {'ok' if seconds <= NOTEBOOK_BUDGET else 'OVER'}")
     if book is not None:
-        print(f"{'whole book, forced, from empty _build':40}{book:9.1f}  budget "
-              f"{BOOK_BUDGET:g} s  {'ok' if book <= BOOK_BUDGET else 'OVER'}")
+        print(
+            f"{'whole book, forced, from empty _build':40}{book:9.1f}  budget "
+            f"{BOOK_BUDGET:g} s  {'ok' if book <= BOOK_BUDGET else 'OVER'}"
+        )
     ok = all(t <= NOTEBOOK_BUDGET for t in notebooks.values()) and (
-        book is None or book <= BOOK_BUDGET)
+        book is None or book <= BOOK_BUDGET
+    )
     if args.json:
         print(json.dumps({"notebooks_s": notebooks, "book_s": book, "pass": ok}))
     return 0 if ok else 1

@@ -12,22 +12,23 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine.py", "broker.py", "labs.py", "widgets.py", "scaling.py",
-              "notebooks.py")
+BENCHMARKS = ("engine.py", "broker.py", "labs.py", "widgets.py", "scaling.py", "notebooks.py")
 
 
 def main() -> int:
     summary = []
     for script in BENCHMARKS:
-        proc = subprocess.run([sys.executable, str(HERE / script), "--json"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / script), "--json"], capture_output=True, text=True
+        )
         print(proc.stdout.rsplit("\n", 2)[0])  # the script's own table
         try:
             result = json.loads(proc.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
             result = {"pass": False, "error": proc.stderr[-500:]}
-        ok = proc.returncode == 0 and bool(result.get("pass", all(
-            result.get("checks", {}).values())))
+        ok = proc.returncode == 0 and bool(
+            result.get("pass", all(result.get("checks", {}).values()))
+        )
         summary.append((script, ok))
         print()
     print(f"{'benchmark':16}result")

@@ -29,18 +29,24 @@ def main() -> int:
         start = time.perf_counter()
         result = sl.simulate(station, sl.Poisson(RATE), n / RATE, seed=1, engine="simpy")
         seconds = time.perf_counter() - start
-        rows[n] = {"seconds": seconds, "requests": result.counts.generated,
-                   "us_per_request": seconds / result.counts.generated * 1e6}
+        rows[n] = {
+            "seconds": seconds,
+            "requests": result.counts.generated,
+            "us_per_request": seconds / result.counts.generated * 1e6,
+        }
     print(f"{'requests':>10}{'seconds':>10}{'us/request':>12}")
     for n, r in rows.items():
         print(f"{n:10,d}{r['seconds']:10.2f}{r['us_per_request']:12.2f}")
     ratio = rows[SIZES[-1]]["us_per_request"] / rows[SIZES[0]]["us_per_request"]
     ok = ratio <= 1.5
-    print(f"{'PASS' if ok else 'FAIL'}  per-request cost at 1e6 / at 1e4 = {ratio:.2f} "
-          "(target <= 1.5)")
+    print(
+        f"{'PASS' if ok else 'FAIL'}  per-request cost at 1e6 / at 1e4 = {ratio:.2f} "
+        "(target <= 1.5)"
+    )
     if args.json:
-        print(json.dumps({"sizes": {str(k): v for k, v in rows.items()}, "ratio": ratio,
-                          "pass": ok}))
+        print(
+            json.dumps({"sizes": {str(k): v for k, v in rows.items()}, "ratio": ratio, "pass": ok})
+        )
     return 0 if ok else 1
 
 

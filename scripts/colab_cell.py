@@ -23,14 +23,19 @@ MARKER = "# Colab only:"
 def cell_source() -> str:
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     requirement = f"scalelab @ git+{repo['url']}@{repo['branch']}"
-    quiz = next(line for line in (ROOT / "requirements.txt").read_text().splitlines()
-                if line.lower().startswith("jupyterquiz=="))
-    return (f"{MARKER} install scalelab from the repository (Binder and local installs "
-            "already have it).\n"
-            "import sys\n\n"
-            'if "google.colab" in sys.modules:\n'
-            f'    get_ipython().run_line_magic("pip", \'install --quiet "{requirement}" '
-            f"{quiz}')\n")
+    quiz = next(
+        line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.lower().startswith("jupyterquiz==")
+    )
+    return (
+        f"{MARKER} install scalelab from the repository (Binder and local installs "
+        "already have it).\n"
+        "import sys\n\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    get_ipython().run_line_magic("pip", \'install --quiet "{requirement}" '
+        f"{quiz}')\n"
+    )
 
 
 def refresh(path: Path) -> None:

@@ -16,9 +16,14 @@ from nbstripout import strip_output
 
 def strip(path: str) -> None:
     nb = nbformat.read(path, as_version=4)
-    nb = strip_output(nb, keep_output=False, keep_count=False, keep_id=True,
-                      extra_keys=["cell.metadata.execution"],
-                      drop_empty_cells=False)
+    nb = strip_output(
+        nb,
+        keep_output=False,
+        keep_count=False,
+        keep_id=True,
+        extra_keys=["cell.metadata.execution"],
+        drop_empty_cells=False,
+    )
     count = 0
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.outputs:

@@ -5,43 +5,66 @@ from __future__ import annotations
 import pytest
 
 import scalelab as sl
+from scalelab import labs
 
 
-@pytest.mark.parametrize("call, fragments", [
-    (lambda: sl.Poisson(-5), ["rate=-5", "(0, inf]"]),
-    (lambda: sl.Poisson(0), ["rate=0", "outside"]),
-    (lambda: sl.Station(servers=0), ["servers=0", "[1, inf]"]),
-    (lambda: sl.Station(servers=2.5), ["servers=2.5", "not an integer"]),
-    (lambda: sl.Exponential(float("nan")), ["mean=nan", "not a finite number"]),
-    (lambda: sl.Cache(hit_ratio=1.5), ["hit_ratio=1.5", "[0, 1]"]),
-    (lambda: sl.Cache(), ["give exactly one"]),
-    (lambda: sl.Poisson(10, read_fraction=-0.1), ["read_fraction=-0.1", "[0, 1]"]),
-    (lambda: sl.LoadBalancer("fastest"), ["policy='fastest'", "round_robin",
-                                          "least_connections", "power_of_two"]),
-    (lambda: sl.Database(capacity_qps=0), ["capacity_qps=0"]),
-    (lambda: sl.Database(read_replicas=-1), ["read_replicas=-1"]),
-    (lambda: sl.Zipf(0), ["n_keys=0"]),
-    (lambda: sl.Diurnal(mean=10, amplitude=2), ["amplitude=2", "[0, 1]"]),
-    (lambda: sl.Chain(()), ["empty"]),
-    (lambda: sl.Chain((sl.Service("a"), sl.Service("a"))), ["duplicate"]),
-    (lambda: sl.RequestResponse(cache=sl.Cache(hit_ratio=0.5)), ["needs a database"]),
-    (lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=1, warmup=10),
-     ["warmup=10", "[0, 10)"]),
-    (lambda: sl.simulate(sl.Station(), sl.Poisson(1), -1, seed=1), ["duration=-1"]),
-    (lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=-1), ["seed=-1"]),
-    (lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=1, engine="gpu"),
-     ["engine='gpu'", "'auto'", "'simpy'", "'fast'"]),
-    (lambda: sl.simulate(sl.Station(queue_limit=2), sl.Poisson(1), 10, seed=1, engine="fast"),
-     ["engine='fast'"]),
-    (lambda: sl.simulate("db", sl.Poisson(1), 10, seed=1), ["system='db'"]),
-    (lambda: sl.simulate(sl.Station(), sl.Poisson(1e6), 1e3, seed=1), ["duration=1000"]),
-    (lambda: sl.simulate(sl.RequestResponse(db=sl.Database(), cache=sl.Cache(size=10)),
-                         sl.Poisson(10), 10, seed=1), ["keys="]),
-    (lambda: sl.knee_curve(utilizations=(0.5, 1.0)), ["utilizations[]=1.0", "(0, 1)"]),
-    (lambda: sl.replicate(sl.Station(), sl.Poisson(1), 10, seed=1, replications=0),
-     ["replications=0"]),
-    (lambda: sl.mmc(10, 1, 5), ["no steady state", ">= 1"]),
-])
+@pytest.mark.parametrize(
+    "call, fragments",
+    [
+        (lambda: sl.Poisson(-5), ["rate=-5", "(0, inf]"]),
+        (lambda: sl.Poisson(0), ["rate=0", "outside"]),
+        (lambda: sl.Station(servers=0), ["servers=0", "[1, inf]"]),
+        (lambda: sl.Station(servers=2.5), ["servers=2.5", "not an integer"]),
+        (lambda: sl.Exponential(float("nan")), ["mean=nan", "not a finite number"]),
+        (lambda: sl.Cache(hit_ratio=1.5), ["hit_ratio=1.5", "[0, 1]"]),
+        (lambda: sl.Cache(), ["give exactly one"]),
+        (lambda: sl.Poisson(10, read_fraction=-0.1), ["read_fraction=-0.1", "[0, 1]"]),
+        (
+            lambda: sl.LoadBalancer("fastest"),
+            ["policy='fastest'", "round_robin", "least_connections", "power_of_two"],
+        ),
+        (lambda: sl.Database(capacity_qps=0), ["capacity_qps=0"]),
+        (lambda: sl.Database(read_replicas=-1), ["read_replicas=-1"]),
+        (lambda: sl.Zipf(0), ["n_keys=0"]),
+        (lambda: sl.Diurnal(mean=10, amplitude=2), ["amplitude=2", "[0, 1]"]),
+        (lambda: sl.Chain(()), ["empty"]),
+        (lambda: sl.Chain((sl.Service("a"), sl.Service("a"))), ["duplicate"]),
+        (lambda: sl.RequestResponse(cache=sl.Cache(hit_ratio=0.5)), ["needs a database"]),
+        (
+            lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=1, warmup=10),
+            ["warmup=10", "[0, 10)"],
+        ),
+        (lambda: sl.simulate(sl.Station(), sl.Poisson(1), -1, seed=1), ["duration=-1"]),
+        (lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=-1), ["seed=-1"]),
+        (
+            lambda: sl.simulate(sl.Station(), sl.Poisson(1), 10, seed=1, engine="gpu"),
+            ["engine='gpu'", "'auto'", "'simpy'", "'fast'"],
+        ),
+        (
+            lambda: sl.simulate(
+                sl.Station(queue_limit=2), sl.Poisson(1), 10, seed=1, engine="fast"
+            ),
+            ["engine='fast'"],
+        ),
+        (lambda: sl.simulate("db", sl.Poisson(1), 10, seed=1), ["system='db'"]),
+        (lambda: sl.simulate(sl.Station(), sl.Poisson(1e6), 1e3, seed=1), ["duration=1000"]),
+        (
+            lambda: sl.simulate(
+                sl.RequestResponse(db=sl.Database(), cache=sl.Cache(size=10)),
+                sl.Poisson(10),
+                10,
+                seed=1,
+            ),
+            ["keys="],
+        ),
+        (lambda: labs.knee_curve(utilizations=(0.5, 1.0)), ["utilizations[]=1.0", "(0, 1)"]),
+        (
+            lambda: sl.replicate(sl.Station(), sl.Poisson(1), 10, seed=1, replications=0),
+            ["replications=0"],
+        ),
+        (lambda: sl.mmc(10, 1, 5), ["no steady state", ">= 1"]),
+    ],
+)
 def test_error_names_parameter_value_and_range(call, fragments):
     with pytest.raises(ValueError) as info:
         call()

@@ -36,7 +36,8 @@ for path in sys.argv[1:]:
 def test_runtime_matches():
     wanted = (ROOT / "runtime.txt").read_text().strip()
     assert wanted == f"python-{sys.version_info.major}.{sys.version_info.minor}", (
-        f"tests run on {sys.version.split()[0]}, Binder on {wanted}")
+        f"tests run on {sys.version.split()[0]}, Binder on {wanted}"
+    )
 
 
 def test_every_notebook_runs_in_an_env_from_requirements_txt(tmp_path: Path):
@@ -44,10 +45,19 @@ def test_every_notebook_runs_in_an_env_from_requirements_txt(tmp_path: Path):
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     paths = [str(p) for p in notebooks()]
-    result = subprocess.run([python, "-c", RUN_NOTEBOOKS, *paths], cwd=ROOT,
-                            capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(
+        [python, "-c", RUN_NOTEBOOKS, *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("ok ") == len(paths)

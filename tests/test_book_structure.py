@@ -84,7 +84,8 @@ def test_colab_set_up_cell_matches_the_repository_setting(notebook):
     cells = [c for c in notebook.cells if c.source.startswith(MARKER)]
     assert len(cells) == 1 and notebook.cells[1] is cells[0], "one Colab cell, second"
     assert cells[0].source.rstrip() == cell_source().rstrip(), (
-        "run `python scripts/colab_cell.py chapters/*.ipynb` after changing _config.yml")
+        "run `python scripts/colab_cell.py chapters/*.ipynb` after changing _config.yml"
+    )
     assert cells[0].metadata.get("tags") == ["remove-cell"]
     assert 'if "google.colab" in sys.modules:' in cells[0].source
 
@@ -94,8 +95,11 @@ def test_no_function_or_class_definitions(notebook):
         if cell.cell_type != "code":
             continue
         tree = ast.parse(cell.source)
-        defs = [n for n in ast.walk(tree)
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+        defs = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+        ]
         assert not defs, f"{notebook.path.name} cell {i} defines code; move it to scalelab"
 
 

@@ -20,17 +20,22 @@ def _system(consumers: sl.ConsumerGroup, broker: sl.Broker = IDEAL, **kw) -> sl.
     return sl.EventDriven(broker=broker, consumers=consumers, network=0.0, **kw)
 
 
-@pytest.mark.parametrize("processing, formula", [
-    (sl.Exponential(1.0), lambda rho: sl.mm1(rho, 1.0)),
-    (sl.Deterministic(1.0), lambda rho: sl.md1(rho, 1.0)),
-])
+@pytest.mark.parametrize(
+    "processing, formula",
+    [
+        (sl.Exponential(1.0), lambda rho: sl.mm1(rho, 1.0)),
+        (sl.Deterministic(1.0), lambda rho: sl.md1(rho, 1.0)),
+    ],
+)
 @pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_one_partition_one_consumer_is_a_single_queue(processing, formula, rho):
     # Ten seeds; as in test_validation, the mean must sit within 3 standard errors of the
     # formula and within 6% of it (these runs are 5x shorter than the engine's).
     system = _system(sl.ConsumerGroup(consumers=1, processing=processing))
-    values = [sl.simulate(system, sl.Poisson(rho), 20_000 / rho, seed=s).completion.mean
-              for s in range(1, 11)]
+    values = [
+        sl.simulate(system, sl.Poisson(rho), 20_000 / rho, seed=s).completion.mean
+        for s in range(1, 11)
+    ]
     exact = formula(rho).mean_response
     stderr = np.std(values, ddof=1) / np.sqrt(len(values))
     assert abs(np.mean(values) - exact) <= 3 * stderr
@@ -52,12 +57,18 @@ def test_lag_grows_at_arrival_minus_capacity():
 
 
 def test_consumers_beyond_the_partition_count_add_nothing():
-    broker = sl.Broker(partitions=4, partition_throughput=1e6, append_latency=0.0,
-                       routing="round_robin")
-    runs = {c: sl.simulate(_system(sl.ConsumerGroup(consumers=c,
-                                                    processing=sl.Deterministic(0.01)),
-                                   broker), sl.Poisson(1000), 30, seed=2)
-            for c in (2, 4, 8)}
+    broker = sl.Broker(
+        partitions=4, partition_throughput=1e6, append_latency=0.0, routing="round_robin"
+    )
+    runs = {
+        c: sl.simulate(
+            _system(sl.ConsumerGroup(consumers=c, processing=sl.Deterministic(0.01)), broker),
+            sl.Poisson(1000),
+            30,
+            seed=2,
+        )
+        for c in (2, 4, 8)
+    }
     assert runs[4].throughput == pytest.approx(2 * runs[2].throughput, rel=0.05)
     assert runs[8].throughput == pytest.approx(runs[4].throughput, rel=0.01)
     assert runs[8].counters["consumers.idle"] == 4 and runs[4].counters["consumers.idle"] == 0
@@ -75,12 +86,17 @@ def test_hot_key_makes_a_hot_partition():
 
 def test_crash_without_commit_redelivers_duplicates():
     def run(commit_interval: float) -> sl.SimulationResult:
-        group = sl.ConsumerGroup(consumers=2, processing=sl.Exponential(0.002),
-                                 commit_interval=commit_interval, rebalance_pause=1.0,
-                                 changes=(sl.GroupChange(10.0, "crash"),))
+        group = sl.ConsumerGroup(
+            consumers=2,
+            processing=sl.Exponential(0.002),
+            commit_interval=commit_interval,
+            rebalance_pause=1.0,
+            changes=(sl.GroupChange(10.0, "crash"),),
+        )
         broker = sl.Broker(partitions=4, append_latency=0.0)
-        return sl.simulate(_system(group, broker), sl.Poisson(300, keys=sl.Uniform(500)), 30,
-                           seed=3)
+        return sl.simulate(
+            _system(group, broker), sl.Poisson(300, keys=sl.Uniform(500)), 30, seed=3
+        )
 
     eager, lazy = run(0.0), run(5.0)
     assert eager.counters["duplicates"] == 0
@@ -91,8 +107,12 @@ def test_crash_without_commit_redelivers_duplicates():
 
 
 def test_rebalance_pause_builds_lag_that_drains():
-    group = sl.ConsumerGroup(consumers=2, processing=sl.Exponential(0.001), rebalance_pause=3.0,
-                             changes=(sl.GroupChange(20.0, "join"),))
+    group = sl.ConsumerGroup(
+        consumers=2,
+        processing=sl.Exponential(0.001),
+        rebalance_pause=3.0,
+        changes=(sl.GroupChange(20.0, "join"),),
+    )
     result = sl.simulate(_system(group, sl.Broker(partitions=4)), sl.Poisson(500), 40, seed=1)
     lag = result.timeseries("lag", bin_width=0.5)
     during = lag.values[(lag.t > 21) & (lag.t < 23)].mean()
@@ -103,8 +123,9 @@ def test_rebalance_pause_builds_lag_that_drains():
 
 
 def test_replay_from_offset_zero_rebuilds_the_read_model():
-    group = sl.ConsumerGroup(consumers=2, processing=sl.Exponential(0.001),
-                             replay=sl.Replay(at=20.0, to_offset=0))
+    group = sl.ConsumerGroup(
+        consumers=2, processing=sl.Exponential(0.001), replay=sl.Replay(at=20.0, to_offset=0)
+    )
     workload = sl.Poisson(200, keys=sl.Zipf(300, 1.0))
     result = sl.simulate(_system(group, sl.Broker(partitions=2)), workload, 40, seed=4)
     assert result.counters["replayed"] == pytest.approx(200 * 20, rel=0.1)
@@ -114,8 +135,9 @@ def test_replay_from_offset_zero_rebuilds_the_read_model():
 
 
 def test_replay_to_a_time_only_reprocesses_newer_messages():
-    group = sl.ConsumerGroup(consumers=1, processing=sl.Exponential(0.001),
-                             replay=sl.Replay(at=20.0, to_time=15.0))
+    group = sl.ConsumerGroup(
+        consumers=1, processing=sl.Exponential(0.001), replay=sl.Replay(at=20.0, to_time=15.0)
+    )
     result = sl.simulate(_system(group), sl.Poisson(100), 30, seed=4)
     assert result.counters["replayed"] == pytest.approx(100 * 5, rel=0.15)
 
@@ -127,16 +149,24 @@ def test_retention_loses_what_the_group_did_not_reach():
     assert result.counters["expired"] > 1000
     assert result.counts.dropped == result.counters["expired"]
     assert _accounted(result)
-    kept = sl.simulate(_system(group, sl.Broker(partitions=1, retention=sl.Retention(
-        messages=10**6))), sl.Poisson(100), 60, seed=1)
+    kept = sl.simulate(
+        _system(group, sl.Broker(partitions=1, retention=sl.Retention(messages=10**6))),
+        sl.Poisson(100),
+        60,
+        seed=1,
+    )
     assert kept.counters["expired"] == 0
 
 
 @pytest.mark.parametrize("on_full", ["block", "drop"])
 def test_backpressure_blocks_or_drops(on_full):
     broker = sl.Broker(partitions=1, partition_throughput=100, append_latency=0.0)
-    system = sl.EventDriven(broker=broker, producer=sl.Producer(buffer=20, on_full=on_full),
-                            consumers=sl.ConsumerGroup(consumers=1), network=0.0)
+    system = sl.EventDriven(
+        broker=broker,
+        producer=sl.Producer(buffer=20, on_full=on_full),
+        consumers=sl.ConsumerGroup(consumers=1),
+        network=0.0,
+    )
     result = sl.simulate(system, sl.Poisson(150), 30, seed=1)
     assert _accounted(result)
     if on_full == "drop":
@@ -149,16 +179,22 @@ def test_backpressure_blocks_or_drops(on_full):
 
 def test_quota_caps_the_append_rate():
     broker = sl.Broker(partitions=4, quota=200.0)
-    result = sl.simulate(_system(sl.ConsumerGroup(consumers=4), broker), sl.Poisson(300), 30,
-                         seed=1)
+    result = sl.simulate(
+        _system(sl.ConsumerGroup(consumers=4), broker), sl.Poisson(300), 30, seed=1
+    )
     assert result.throughput == pytest.approx(200, rel=0.03)
     assert result.components["broker.quota"].utilization == pytest.approx(1.0, abs=0.01)
 
 
 def test_poison_messages_go_to_the_dead_letter_queue():
-    group = sl.ConsumerGroup(consumers=2, processing=sl.Exponential(0.001), poison_fraction=0.02,
-                             failure_probability=0.05, max_attempts=3,
-                             backoff=sl.Backoff(base=0.001, cap=0.01))
+    group = sl.ConsumerGroup(
+        consumers=2,
+        processing=sl.Exponential(0.001),
+        poison_fraction=0.02,
+        failure_probability=0.05,
+        max_attempts=3,
+        backoff=sl.Backoff(base=0.001, cap=0.01),
+    )
     result = sl.simulate(_system(group, sl.Broker(partitions=2)), sl.Poisson(300), 30, seed=1)
     dead = result.counters["dead_lettered"]
     # Poison always fails; a healthy message fails three times in a row with p 0.05**3.
@@ -170,10 +206,13 @@ def test_poison_messages_go_to_the_dead_letter_queue():
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_hybrid_modes_account_for_every_request(mode):
-    system = sl.hybrid(mode, app=sl.AppTier(servers=2, workers=8),
-                       db=sl.Database(capacity_qps=500, pool=8),
-                       broker=sl.Broker(partitions=4),
-                       consumers=sl.ConsumerGroup(consumers=4))
+    system = sl.hybrid(
+        mode,
+        app=sl.AppTier(servers=2, workers=8),
+        db=sl.Database(capacity_qps=500, pool=8),
+        broker=sl.Broker(partitions=4),
+        consumers=sl.ConsumerGroup(consumers=4),
+    )
     result = sl.simulate(system, sl.Poisson(300, read_fraction=0.0), 30, seed=9)
     assert _accounted(result)
     assert result.counts.completed > 0.95 * result.counts.generated
@@ -183,14 +222,25 @@ def test_hybrid_switch_compares_like_for_like_under_a_spike():
     app = sl.AppTier(servers=2, workers=16)
     db = sl.Database(capacity_qps=400, concurrency=4, pool=8)
     spike = sl.Poisson(sl.Spike(base=200, peak=600, start=10, length=5), read_fraction=0.0)
-    runs = {mode: sl.simulate(sl.hybrid(mode, app=app, db=db, broker=sl.Broker(partitions=4),
-                                        consumers=sl.ConsumerGroup(consumers=4)),
-                              spike, 40, seed=1)
-            for mode in ("sync", "async")}
+    runs = {
+        mode: sl.simulate(
+            sl.hybrid(
+                mode,
+                app=app,
+                db=db,
+                broker=sl.Broker(partitions=4),
+                consumers=sl.ConsumerGroup(consumers=4),
+            ),
+            spike,
+            40,
+            seed=1,
+        )
+        for mode in ("sync", "async")
+    }
     sync, asyn = runs["sync"], runs["async"]
     np.testing.assert_array_equal(sync.arrival, asyn.arrival)  # same requests both ways
-    assert asyn.latency.p99 < sync.latency.p99 / 5   # 202 Accepted hides the spike
-    assert asyn.completion.p99 > asyn.latency.p99    # the work itself finishes later
+    assert asyn.latency.p99 < sync.latency.p99 / 5  # 202 Accepted hides the spike
+    assert asyn.completion.p99 > asyn.latency.p99  # the work itself finishes later
     # Four consumers never run the database harder than four queries at once.
     assert asyn.timeseries("db.busy").values.max() <= 4
     assert sync.counters["db.writes"] == pytest.approx(asyn.counters["db.writes"], rel=0.02)
@@ -205,23 +255,26 @@ def test_staleness_series_tracks_consumer_lag():
     assert stale.values[stale.t > 30].max() < 0.1
 
 
-@pytest.mark.parametrize("call, fragment", [
-    (lambda: sl.Broker(partitions=0), "partitions=0"),
-    (lambda: sl.Broker(routing="sticky"), "routing='sticky'"),
-    (lambda: sl.Broker(partition_throughput=-1), "partition_throughput=-1"),
-    (lambda: sl.Retention(), "give at least one"),
-    (lambda: sl.Retention(messages=0), "messages=0"),
-    (lambda: sl.Producer(on_full="wait"), "on_full='wait'"),
-    (lambda: sl.Producer(buffer=0), "buffer=0"),
-    (lambda: sl.ConsumerGroup(consumers=-1), "consumers=-1"),
-    (lambda: sl.ConsumerGroup(max_attempts=0), "max_attempts=0"),
-    (lambda: sl.ConsumerGroup(poison_fraction=2), "poison_fraction=2"),
-    (lambda: sl.GroupChange(1.0, "explode"), "action='explode'"),
-    (lambda: sl.Replay(at=1.0), "give exactly one"),
-    (lambda: sl.Backoff(jitter="random"), "jitter='random'"),
-    (lambda: sl.Backoff(base=1.0, cap=0.5), "cap=0.5"),
-    (lambda: sl.hybrid("maybe", app=sl.AppTier(), db=sl.Database()), "mode='maybe'"),
-])
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: sl.Broker(partitions=0), "partitions=0"),
+        (lambda: sl.Broker(routing="sticky"), "routing='sticky'"),
+        (lambda: sl.Broker(partition_throughput=-1), "partition_throughput=-1"),
+        (lambda: sl.Retention(), "give at least one"),
+        (lambda: sl.Retention(messages=0), "messages=0"),
+        (lambda: sl.Producer(on_full="wait"), "on_full='wait'"),
+        (lambda: sl.Producer(buffer=0), "buffer=0"),
+        (lambda: sl.ConsumerGroup(consumers=-1), "consumers=-1"),
+        (lambda: sl.ConsumerGroup(max_attempts=0), "max_attempts=0"),
+        (lambda: sl.ConsumerGroup(poison_fraction=2), "poison_fraction=2"),
+        (lambda: sl.GroupChange(1.0, "explode"), "action='explode'"),
+        (lambda: sl.Replay(at=1.0), "give exactly one"),
+        (lambda: sl.Backoff(jitter="random"), "jitter='random'"),
+        (lambda: sl.Backoff(base=1.0, cap=0.5), "cap=0.5"),
+        (lambda: sl.hybrid("maybe", app=sl.AppTier(), db=sl.Database()), "mode='maybe'"),
+    ],
+)
 def test_bad_input(call, fragment):
     with pytest.raises(ValueError) as info:
         call()

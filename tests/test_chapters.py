@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import nbformat
 import pytest
 from conftest import CHAPTERS
 from conftest import notebooks as all_notebooks
+
+from scalelab import live
 
 CHAPTER_NOTEBOOKS = [p for p in all_notebooks() if re.match(r"0[1-9]_|[1-9]\d_", p.name)]
 
@@ -35,8 +38,13 @@ def test_there_are_chapters():
 
 def test_header_sections(chapter):
     text = _markdown(chapter)
-    for heading in ("**What you'll do.**", "**What you'll learn.**", "**What you'll need.**",
-                    "## Key takeaways", "## In an interview"):
+    for heading in (
+        "**What you'll do.**",
+        "**What you'll learn.**",
+        "**What you'll need.**",
+        "## Key takeaways",
+        "## In an interview",
+    ):
         assert heading in text, heading
     assert re.match(r"\([\w-]+\)=\n# ", chapter.cells[0].source), "label, then # Title"
 
@@ -66,8 +74,7 @@ def test_three_exercises_with_hidden_solutions(chapter):
 def test_three_self_grading_questions(chapter):
     quiz = [c for c in _code(chapter) if "display_quiz(" in c.source]
     assert len(quiz) >= 1
-    count = sum(c.source.count("sl.numeric_question(") + c.source.count("sl.choice_question(")
-                for c in quiz)
+    count = sum(len(re.findall(r"quiz\.(?:numeric|choice)_question\(", c.source)) for c in quiz)
     assert count >= 3
     assert all("remove-input" in c.metadata.get("tags", []) for c in quiz), "answers visible"
 
@@ -77,7 +84,7 @@ def test_live_widget_is_hidden_on_the_static_page(chapter):
     assert live, "no live widget"
     for cell in live:
         assert "remove-cell" in cell.metadata.get("tags", [])
-        assert re.search(r"sl\.\w+", cell.source), "the callback must call scalelab"
+        assert re.search(r"widgets\.interact\(\s*live\.\w+", cell.source), "call scalelab.live"
     assert "launch buttons" in _markdown(chapter)
 
 
@@ -90,14 +97,22 @@ def test_numbers_in_prose_come_from_glue(chapter):
     assert "{glue:text}" in _markdown(chapter)
 
 
+def _benchmarked_widgets() -> set[tuple[str, str]]:
+    spec = importlib.util.spec_from_file_location(
+        "widget_benchmark", CHAPTERS.parent / "benchmarks" / "widgets.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {(chapter, name) for chapter, name, _ in module.WIDGETS}
+
+
 def test_every_widget_callback_is_benchmarked():
-    listed = set(re.findall(r'\("(\d\d_\w+)", "(\w+)"',
-                            (CHAPTERS.parent / "benchmarks" / "widgets.py").read_text()))
+    listed = _benchmarked_widgets()
     for path in all_notebooks():
         for cell in _code(_load(path)):
-            for fn in re.findall(r"widgets\.interact\(\s*sl\.(\w+)", cell.source):
+            for fn in re.findall(r"widgets\.interact\(\s*live\.(\w+)", cell.source):
                 assert (path.stem, fn) in listed, f"{path.name}: widget {fn} not benchmarked"
-    assert listed
+    assert {name for _, name in listed} == set(live.__all__), "every live callback is timed"
 
 
 def test_chapter_links_terms_to_the_glossary(chapter):

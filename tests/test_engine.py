@@ -48,9 +48,16 @@ print(json.dumps(sl.simulate(system, workload, 20, seed=5).summary()))
 
 def test_same_seed_same_numbers_in_a_fresh_process():
     # Two fresh interpreters with different hash seeds, and this one, agree exactly.
-    outputs = [subprocess.run([sys.executable, "-c", FRESH_RUN], capture_output=True,
-                              text=True, check=True, env={"PYTHONHASHSEED": h}).stdout
-               for h in ("1", "2")]
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", FRESH_RUN],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": h},
+        ).stdout
+        for h in ("1", "2")
+    ]
     here = {}
     exec(FRESH_RUN.replace("print(json.dumps(", "here.update(("), {"here": here})
     assert json.loads(outputs[0]) == json.loads(outputs[1]) == json.loads(json.dumps(here))
@@ -74,8 +81,7 @@ def test_summary_example_from_the_docs():
 
 
 def test_conservation_with_timeouts_drops_and_failures():
-    chain = sl.Chain((sl.Service("A", workers=2), sl.Service("B", availability=0.9)),
-                     timeout=0.05)
+    chain = sl.Chain((sl.Service("A", workers=2), sl.Service("B", availability=0.9)), timeout=0.05)
     result = sl.simulate(chain, sl.Poisson(150), 30, seed=1)
     assert result.counts.failed > 0 and result.counts.timed_out > 0
     assert _accounted(result)
@@ -87,14 +93,22 @@ def test_conservation_with_timeouts_drops_and_failures():
 
 def test_overload_finishes_and_says_so():
     # 3x capacity for 200 s: the queue grows, but the run is finite and accounts for all.
-    result = sl.simulate(sl.Station(servers=2, service=sl.Exponential(1.0)),
-                         sl.Poisson(6.0), 200, seed=1, engine="simpy")
+    result = sl.simulate(
+        sl.Station(servers=2, service=sl.Exponential(1.0)),
+        sl.Poisson(6.0),
+        200,
+        seed=1,
+        engine="simpy",
+    )
     assert result.overloaded
     assert result.counts.in_flight > 500
     assert result.components["server"].utilization == pytest.approx(1.0, abs=0.01)
     assert _accounted(result)
-    rr = sl.RequestResponse(app=sl.AppTier(servers=1, workers=4, queue_limit=50),
-                            db=sl.Database(capacity_qps=100), timeout=1.0)
+    rr = sl.RequestResponse(
+        app=sl.AppTier(servers=1, workers=4, queue_limit=50),
+        db=sl.Database(capacity_qps=100),
+        timeout=1.0,
+    )
     result = sl.simulate(rr, sl.Poisson(300), 30, seed=1)
     assert result.overloaded and result.counts.dropped > 0 and result.counts.timed_out > 0
     assert _accounted(result)
@@ -102,8 +116,11 @@ def test_overload_finishes_and_says_so():
 
 def test_cache_hit_ratio_sets_database_reads():
     for hit_ratio in (0.0, 0.5, 0.9):
-        system = sl.RequestResponse(app=sl.AppTier(servers=2), db=sl.Database(capacity_qps=5000),
-                                    cache=sl.Cache(hit_ratio=hit_ratio))
+        system = sl.RequestResponse(
+            app=sl.AppTier(servers=2),
+            db=sl.Database(capacity_qps=5000),
+            cache=sl.Cache(hit_ratio=hit_ratio),
+        )
         result = sl.simulate(system, sl.Poisson(500), 40, seed=3)
         reads = result.counters["cache.hits"] + result.counters["cache.misses"]
         assert result.counters["db.reads"] / reads == pytest.approx(1 - hit_ratio, abs=0.02)
@@ -123,8 +140,9 @@ def test_read_replicas_take_reads_and_lag_makes_stale_reads():
     def run(lag: float) -> sl.SimulationResult:
         db = sl.Database(capacity_qps=400, read_replicas=2, replication_lag=sl.Deterministic(lag))
         workload = sl.Poisson(500, keys=sl.Zipf(200, 1.0), read_fraction=0.8)
-        return sl.simulate(sl.RequestResponse(app=sl.AppTier(servers=2, workers=16), db=db),
-                           workload, 30, seed=2)
+        return sl.simulate(
+            sl.RequestResponse(app=sl.AppTier(servers=2, workers=16), db=db), workload, 30, seed=2
+        )
 
     fast, slow = run(0.001), run(0.5)
     assert fast.counters["db.stale_reads"] < slow.counters["db.stale_reads"]
@@ -164,15 +182,19 @@ def test_every_balancer_policy_spreads_load(policy):
 
 def test_least_connections_beats_random_on_uneven_requests():
     app = sl.AppTier(servers=8, workers=1, service=sl.Bimodal(0.005, 0.2, 0.05))
-    p99 = {p: sl.simulate(sl.RequestResponse(lb=sl.LoadBalancer(p), app=app),
-                          sl.Poisson(500), 60, seed=4).latency.p99
-           for p in ("random", "least_connections", "power_of_two")}
+    p99 = {
+        p: sl.simulate(
+            sl.RequestResponse(lb=sl.LoadBalancer(p), app=app), sl.Poisson(500), 60, seed=4
+        ).latency.p99
+        for p in ("random", "least_connections", "power_of_two")
+    }
     assert p99["least_connections"] < p99["power_of_two"] < p99["random"]
 
 
 def test_chain_latency_adds_and_availability_multiplies():
-    services = tuple(sl.Service(n, service=sl.Deterministic(0.01), availability=0.95)
-                     for n in "ABC")
+    services = tuple(
+        sl.Service(n, service=sl.Deterministic(0.01), availability=0.95) for n in "ABC"
+    )
     result = sl.simulate(sl.Chain(services, network=0.001), sl.Poisson(20), 1000, seed=1)
     success = result.counts.completed / (result.counts.completed + result.counts.failed)
     assert success == pytest.approx(0.95**3, abs=0.01)
@@ -181,8 +203,9 @@ def test_chain_latency_adds_and_availability_multiplies():
 
 
 def test_breakdown_adds_up_to_latency():
-    system = sl.RequestResponse(app=sl.AppTier(servers=1, workers=2),
-                                db=sl.Database(capacity_qps=400), network=0.002)
+    system = sl.RequestResponse(
+        app=sl.AppTier(servers=1, workers=2), db=sl.Database(capacity_qps=400), network=0.002
+    )
     result = sl.simulate(system, sl.Poisson(150), 60, seed=1)
     parts = result.breakdown()
     # Client -> app -> db -> app -> client: four 2 ms hops.
@@ -201,8 +224,7 @@ def test_timeseries_names_and_errors():
 
 
 def test_replicate_gives_intervals_that_cover_the_formula():
-    estimates = sl.replicate(sl.Station(servers=2), sl.Poisson(1.6), 5000, seed=1,
-                             replications=8)
+    estimates = sl.replicate(sl.Station(servers=2), sl.Poisson(1.6), 5000, seed=1, replications=8)
     exact = sl.mmc(1.6, 1.0, 2).mean_response
     est = estimates["latency_mean"]
     assert est.low < exact < est.high
@@ -229,8 +251,10 @@ def test_zipf_probabilities():
     np.testing.assert_allclose(np.bincount(keys) / keys.size, expected, atol=0.01)
 
 
-@pytest.mark.parametrize("dist", [sl.Deterministic(0.2), sl.Exponential(0.2),
-                                  sl.LogNormal(0.2, 1.5), sl.Bimodal(0.1, 1.0, 0.1)])
+@pytest.mark.parametrize(
+    "dist",
+    [sl.Deterministic(0.2), sl.Exponential(0.2), sl.LogNormal(0.2, 1.5), sl.Bimodal(0.1, 1.0, 0.1)],
+)
 def test_distributions_have_the_stated_mean_and_scv(dist):
     x = dist.sample(np.random.default_rng(0), 400_000)
     assert x.mean() == pytest.approx(dist.mean, rel=0.02)

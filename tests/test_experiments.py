@@ -8,33 +8,34 @@ import pytest
 from matplotlib.figure import Figure
 
 import scalelab as sl
+from scalelab import labs, live, plots
 
 
 def test_knee_curve_intervals_cover_the_formula():
-    curve = sl.knee_curve(utilizations=(0.3, 0.6, 0.8), replications=8, seed=3)
+    curve = labs.knee_curve(utilizations=(0.3, 0.6, 0.8), replications=8, seed=3)
     inside = np.abs(curve.simulated_mean - curve.formula_mean) <= 2 * curve.mean_half_width
     assert inside.sum() >= 2  # 95% intervals: at most one of three may miss
     np.testing.assert_allclose(curve.simulated_mean, curve.formula_mean, rtol=0.1)
     np.testing.assert_allclose(curve.simulated_p99, curve.formula_p99, rtol=0.2)
-    assert sl.knee_curve(servers=2, utilizations=(0.5,), replications=2).formula_p99 is None
+    assert labs.knee_curve(servers=2, utilizations=(0.5,), replications=2).formula_p99 is None
 
 
 def test_pooling_one_queue_beats_separate_queues():
-    data = sl.pooling_comparison(servers=4, utilizations=(0.5, 0.8, 0.9), seed=2)
+    data = labs.pooling_comparison(servers=4, utilizations=(0.5, 0.8, 0.9), seed=2)
     assert np.all(data.split_mean > 1.3 * data.pooled_mean)
     np.testing.assert_allclose(data.pooled_mean, data.pooled_formula, rtol=0.1)
     np.testing.assert_allclose(data.split_mean, data.split_formula, rtol=0.15)
 
 
 def test_littles_law_check_agrees():
-    check = sl.littles_law_check(rates=(30.0, 90.0), duration=300.0)
+    check = labs.littles_law_check(rates=(30.0, 90.0), duration=300.0)
     np.testing.assert_allclose(check.in_system, check.product, rtol=0.02)
     with pytest.raises(ValueError, match="rates"):
-        sl.littles_law_check(rates=(150.0,))
+        labs.littles_law_check(rates=(150.0,))
 
 
 def test_sync_vs_async_tells_the_chapter_story():
-    data = sl.sync_vs_async(seed=1)
+    data = labs.sync_vs_async(seed=1)
     np.testing.assert_array_equal(data.sync.arrival, data.async_.arrival)
     rows = {name: (s, a) for name, s, a in data.rows()}
     assert rows["client latency p99 (ms)"][1] < rows["client latency p99 (ms)"][0] / 10
@@ -45,41 +46,44 @@ def test_sync_vs_async_tells_the_chapter_story():
 
 
 def test_chain_availability_multiplies():
-    data = sl.chain_availability(max_hops=6, availability=0.95, requests=3000, seed=2)
+    data = labs.chain_availability(max_hops=6, availability=0.95, requests=3000, seed=2)
     stderr = np.sqrt(data.formula * (1 - data.formula) / 3000)
     assert np.all(np.abs(data.simulated - data.formula) <= 4 * stderr)
     assert np.all(np.diff(data.p50) > 0)
 
 
 def test_quiz_helpers():
-    q = sl.numeric_question("x?", 40.0, rel_tol=0.05, explanation="because")
+    q = sl.quiz.numeric_question("x?", 40.0, rel_tol=0.05, explanation="because")
     low, high = q["answers"][0]["range"]
     assert (low, high) == (38.0, 42.0) and q["answers"][0]["correct"]
-    assert sl.numeric_question("x?", 0.0, abs_tol=0.5)["answers"][0]["range"] == [-0.5, 0.5]
-    exact = sl.numeric_question("x?", 120, rel_tol=0.0)["answers"][0]
+    assert sl.quiz.numeric_question("x?", 0.0, abs_tol=0.5)["answers"][0]["range"] == [-0.5, 0.5]
+    exact = sl.quiz.numeric_question("x?", 120, rel_tol=0.0)["answers"][0]
     assert exact["type"] == "value" and exact["value"] == 120.0
-    c = sl.choice_question("y?", [("a", True, "yes"), ("b", False, "no")])
+    c = sl.quiz.choice_question("y?", [("a", True, "yes"), ("b", False, "no")])
     assert [a["correct"] for a in c["answers"]] == [True, False]
     with pytest.raises(ValueError, match="exactly one correct"):
-        sl.choice_question("y?", [("a", True, ""), ("b", True, "")])
+        sl.quiz.choice_question("y?", [("a", True, ""), ("b", True, "")])
     with pytest.raises(ValueError, match="answer"):
-        sl.numeric_question("x?", float("nan"))
+        sl.quiz.numeric_question("x?", float("nan"))
 
 
-@pytest.mark.parametrize("make", [
-    lambda: sl.plot_knee(sl.knee_curve(utilizations=(0.5,), replications=2)),
-    lambda: sl.plot_pooling(sl.pooling_comparison(utilizations=(0.5,))),
-    lambda: sl.plot_latency_histogram(sl.simulate(sl.Station(), sl.Poisson(0.5), 500, 1)),
-    lambda: sl.plot_operating_point(80.0, 1),
-    lambda: sl.plot_operating_point(500.0, 2),  # beyond capacity: says so, no error
-    lambda: sl.plot_architectures(),
-    lambda: sl.plot_chain_availability(max_hops=3, requests=200),
-    lambda: sl.plot_sync_vs_async(sl.sync_vs_async(duration=20.0)),
-    lambda: sl.plot_ladder_utilization(),
-    lambda: sl.plot_ladder_units(sl.ladder(users=(100, 10_000), duration=5.0)),
-    lambda: sl.plot_ladder_point(1e6, "event-driven"),
-    lambda: sl.plot_naive_runs(sl.naive_runs(users=5_000, duration=5.0)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: plots.knee(labs.knee_curve(utilizations=(0.5,), replications=2)),
+        lambda: plots.pooling(labs.pooling_comparison(utilizations=(0.5,))),
+        lambda: plots.latency_histogram(sl.simulate(sl.Station(), sl.Poisson(0.5), 500, 1)),
+        lambda: live.operating_point(80.0, 1),
+        lambda: live.operating_point(500.0, 2),  # beyond capacity: says so, no error
+        lambda: plots.architectures(),
+        lambda: live.chain_availability(max_hops=3, requests=200),
+        lambda: plots.sync_vs_async(labs.sync_vs_async(duration=20.0)),
+        lambda: plots.ladder_utilization(labs.utilization_curves()),
+        lambda: plots.ladder_units(labs.ladder(users=(100, 10_000), duration=5.0)),
+        lambda: live.ladder_point(1e6, "event-driven"),
+        lambda: plots.naive_runs(labs.naive_runs(users=5_000, duration=5.0)),
+    ],
+)
 def test_plots_return_a_closed_figure(make):
     fig = make()
     assert isinstance(fig, Figure) and fig.axes

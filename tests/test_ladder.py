@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import scalelab as sl
+from scalelab import labs
 
 
 def test_database_first_for_request_response_consumers_first_for_event_driven():
-    rungs = {(r.users, r.architecture): r for r in sl.ladder(users=(100, 10_000, 1_000_000))}
+    rungs = {(r.users, r.architecture): r for r in labs.ladder(users=(100, 10_000, 1_000_000))}
     assert rungs[(10_000, "request-response")].bottleneck == "database"
     assert rungs[(10_000, "event-driven")].bottleneck == "consumers"
     assert rungs[(100, "request-response")].fix == "nothing yet"
@@ -24,11 +24,11 @@ def test_database_first_for_request_response_consumers_first_for_event_driven():
 
 def test_event_driven_shields_the_database():
     for users in (1e3, 1e5, 1e8):
-        assert sl.utilizations(users, "event-driven")["database"] <= 150 / 1200 + 1e-12
+        assert labs.utilizations(users, "event-driven")["database"] <= 150 / 1200 + 1e-12
 
 
 def test_naive_runs_match_the_utilization_formulas():
-    runs = sl.naive_runs(users=15_000)
+    runs = labs.naive_runs(users=15_000)
     db_sync = runs.sync.timeseries("db.completions", bin_width=1.0).values[5:].mean()
     db_async = runs.async_.timeseries("db.completions", bin_width=1.0).values[5:].mean()
     assert db_sync == pytest.approx(1200, rel=0.05)  # saturated: the formula says 125%
@@ -37,12 +37,15 @@ def test_naive_runs_match_the_utilization_formulas():
     assert runs.async_.counts.timed_out == 0 and runs.async_.latency.p99 < 0.05
 
 
-@pytest.mark.parametrize("call, fragment", [
-    (lambda: sl.Assumptions(rate_per_user=0), "rate_per_user=0"),
-    (lambda: sl.Assumptions(consumer_rate=1000), "consumer_rate=1000"),
-    (lambda: sl.utilizations(10, "serverless"), "architecture='serverless'"),
-    (lambda: sl.naive_runs(users=10**6), "users=1000000"),
-])
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: labs.Assumptions(rate_per_user=0), "rate_per_user=0"),
+        (lambda: labs.Assumptions(consumer_rate=1000), "consumer_rate=1000"),
+        (lambda: labs.utilizations(10, "serverless"), "architecture='serverless'"),
+        (lambda: labs.naive_runs(users=10**6), "users=1000000"),
+    ],
+)
 def test_bad_input(call, fragment):
     with pytest.raises(ValueError) as info:
         call()

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import scalelab as sl
+from scalelab import labs
 
 
 def test_retry_amplification():
-    data = sl.retry_amplification()
+    data = labs.retry_amplification()
     none, one, three = data.goodput
     top = -1  # twice the capacity
     # Past saturation retries lower goodput, and calls per request approach 1 + retries.
@@ -23,7 +24,7 @@ def test_retry_amplification():
 
 
 def test_metastable_failure_and_its_cures():
-    data = sl.metastable_failure()
+    data = labs.metastable_failure()
     phases = data.phases
     before = phases["no retries"]["before"]
     assert before > 0.9 * data.base_load
@@ -39,7 +40,7 @@ def test_metastable_failure_and_its_cures():
 
 
 def test_cold_cache_collapse():
-    data = sl.cold_cache_collapse()
+    data = labs.cold_cache_collapse()
     assert data.hit_ratio_before == pytest.approx(0.9, abs=0.05)
     assert 200 <= data.db_qps_before <= 350  # the database carries ~300 QPS of 3,000
     before = data.goodput[data.t < data.flush_at].mean()
@@ -52,7 +53,7 @@ def test_cold_cache_collapse():
 
 
 def test_fanout_tail_matches_formula_and_hedging_cuts_p99():
-    data = sl.fanout_tail(calls=6000)
+    data = labs.fanout_tail(calls=6000)
     # Binomial noise: a fraction from n requests has standard error sqrt(q(1-q)/n).
     requests = np.maximum(100, 6000 // data.fanout)
     stderr = np.sqrt(data.formula * (1 - data.formula) / requests)
@@ -63,7 +64,7 @@ def test_fanout_tail_matches_formula_and_hedging_cuts_p99():
 
 
 def test_coordinated_omission():
-    data = sl.coordinated_omission()
+    data = labs.coordinated_omission()
     assert data.utilization == pytest.approx(0.9, abs=0.02)
     # Same server, same utilization: the closed loop reports a far rosier tail.
     assert data.closed_p99 < 0.5 * data.open_p99
@@ -72,7 +73,7 @@ def test_coordinated_omission():
 
 
 def test_jitter_beats_plain_backoff():
-    data = sl.jitter_contention()
+    data = labs.jitter_contention()
     by = dict(zip(data.jitters, zip(data.completion_time, data.calls, strict=True), strict=True))
     for jitter in ("full", "decorrelated"):
         assert by[jitter][0] < 0.2 * by["none"][0]
@@ -80,15 +81,18 @@ def test_jitter_beats_plain_backoff():
     assert np.all(np.isfinite(data.completion_time))
 
 
-@pytest.mark.parametrize("call, fragment", [
-    (lambda: sl.retry_amplification(loads=(0.0,)), "loads[]=0"),
-    (lambda: sl.metastable_failure(base_load=1.2), "base_load=1.2"),
-    (lambda: sl.metastable_failure(duration=20.0), "duration=20"),
-    (lambda: sl.cold_cache_collapse(flush_at=20.0), "flush_at=20"),
-    (lambda: sl.fanout_tail(p_slow=1.5), "p_slow=1.5"),
-    (lambda: sl.coordinated_omission(clients=0), "clients=0"),
-    (lambda: sl.jitter_contention(clients=1), "clients=1"),
-])
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: labs.retry_amplification(loads=(0.0,)), "loads[]=0"),
+        (lambda: labs.metastable_failure(base_load=1.2), "base_load=1.2"),
+        (lambda: labs.metastable_failure(duration=20.0), "duration=20"),
+        (lambda: labs.cold_cache_collapse(flush_at=20.0), "flush_at=20"),
+        (lambda: labs.fanout_tail(p_slow=1.5), "p_slow=1.5"),
+        (lambda: labs.coordinated_omission(clients=0), "clients=0"),
+        (lambda: labs.jitter_contention(clients=1), "clients=1"),
+    ],
+)
 def test_bad_input(call, fragment):
     with pytest.raises(ValueError) as info:
         call()

@@ -19,17 +19,19 @@ def test_timeout_only_fast_path_equals_the_general_client():
     # A budget that is never used changes nothing, but forces the per-attempt processes.
     workload = sl.Poisson(12)
     fast = sl.simulate(SLOW, workload, 100, seed=2, client=sl.Client(timeout=0.5))
-    general = sl.simulate(SLOW, workload, 100, seed=2,
-                          client=sl.Client(timeout=0.5, budget=sl.RetryBudget()))
+    general = sl.simulate(
+        SLOW, workload, 100, seed=2, client=sl.Client(timeout=0.5, budget=sl.RetryBudget())
+    )
     np.testing.assert_array_equal(fast.status, general.status)
     np.testing.assert_allclose(fast.finish, general.finish)
     assert fast.counts.timed_out > 100 and _accounted(fast)
 
 
 def test_timed_out_requests_end_at_their_deadline():
-    result = sl.simulate(SLOW, sl.Poisson(15), 60, seed=1, warmup=0.0,
-                         client=sl.Client(timeout=0.3))
-    late = result.status == sl.TIMED_OUT
+    result = sl.simulate(
+        SLOW, sl.Poisson(15), 60, seed=1, warmup=0.0, client=sl.Client(timeout=0.3)
+    )
+    late = result.status == sl.Status.TIMED_OUT
     np.testing.assert_allclose(result.finish[late] - result.arrival[late], 0.3)
     assert result.latencies().max() <= 0.3
 
@@ -56,13 +58,12 @@ def test_retry_budget_caps_extra_load():
 def test_circuit_breaker_opens_fails_fast_and_closes():
     breaker = sl.CircuitBreaker(failure_threshold=0.5, window=10, cooldown=1.0)
     spike = sl.Poisson(sl.Spike(base=5, peak=40, start=10, length=5))
-    result = sl.simulate(SLOW, spike, 60, seed=1,
-                         client=sl.Client(timeout=1.0, breaker=breaker))
+    result = sl.simulate(SLOW, spike, 60, seed=1, client=sl.Client(timeout=1.0, breaker=breaker))
     assert result.counters["breaker.opened"] >= 1
     assert result.counters["breaker.rejected"] > 0
     assert result.counts.failed == result.counters["breaker.rejected"]
     late = result.arrival > 40
-    ok = np.mean(result.status[late] == sl.COMPLETED)
+    ok = np.mean(result.status[late] == sl.Status.COMPLETED)
     assert ok > 0.95  # closed again once the spike is over (M/M/1 at 50%: 99% < 1 s)
 
 
@@ -85,8 +86,9 @@ def test_deadline_shedding_skips_hopeless_work():
 
 
 def test_hedging_cancels_the_loser():
-    fan = sl.FanOut(fanout=5, servers=20, workers=2, service=sl.Bimodal(0.005, 0.2, 0.05),
-                    hedge_after=0.01)
+    fan = sl.FanOut(
+        fanout=5, servers=20, workers=2, service=sl.Bimodal(0.005, 0.2, 0.05), hedge_after=0.01
+    )
     result = sl.simulate(fan, sl.Poisson(20), 60, seed=1)
     c = result.counters
     assert c["fanout.hedges"] > 0
@@ -96,21 +98,30 @@ def test_hedging_cancels_the_loser():
     assert busy <= 40  # cancelled calls gave their slots back
 
 
-@pytest.mark.parametrize("call, fragment", [
-    (lambda: sl.Client(timeout=0), "timeout=0"),
-    (lambda: sl.Client(retries=-1), "retries=-1"),
-    (lambda: sl.RetryBudget(ratio=0), "ratio=0"),
-    (lambda: sl.CircuitBreaker(window=0), "window=0"),
-    (lambda: sl.CircuitBreaker(failure_threshold=1.5), "failure_threshold=1.5"),
-    (lambda: sl.Station(discipline="random"), "discipline='random'"),
-    (lambda: sl.FanOut(fanout=0), "fanout=0"),
-    (lambda: sl.Burst(0), "requests=0"),
-    (lambda: sl.Cache(hit_ratio=0.5, flush_at=1.0), "flush_at needs an LRU"),
-    (lambda: sl.simulate(sl.EventDriven(), sl.Poisson(1), 10, seed=1, client=sl.Client()),
-     "not supported"),
-    (lambda: sl.simulate(sl.RequestResponse(timeout=1.0), sl.Poisson(1), 10, seed=1,
-                         client=sl.Client()), "timeout on the Client only"),
-])
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: sl.Client(timeout=0), "timeout=0"),
+        (lambda: sl.Client(retries=-1), "retries=-1"),
+        (lambda: sl.RetryBudget(ratio=0), "ratio=0"),
+        (lambda: sl.CircuitBreaker(window=0), "window=0"),
+        (lambda: sl.CircuitBreaker(failure_threshold=1.5), "failure_threshold=1.5"),
+        (lambda: sl.Station(discipline="random"), "discipline='random'"),
+        (lambda: sl.FanOut(fanout=0), "fanout=0"),
+        (lambda: sl.Burst(0), "requests=0"),
+        (lambda: sl.Cache(hit_ratio=0.5, flush_at=1.0), "flush_at needs an LRU"),
+        (
+            lambda: sl.simulate(sl.EventDriven(), sl.Poisson(1), 10, seed=1, client=sl.Client()),
+            "not supported",
+        ),
+        (
+            lambda: sl.simulate(
+                sl.RequestResponse(timeout=1.0), sl.Poisson(1), 10, seed=1, client=sl.Client()
+            ),
+            "timeout on the Client only",
+        ),
+    ],
+)
 def test_bad_input(call, fragment):
     with pytest.raises(ValueError) as info:
         call()

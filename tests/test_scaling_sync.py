@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import scalelab as sl
+from scalelab import labs
 
 
 def test_least_connections_beats_blind_policies_on_uneven_requests():
-    data = sl.balancer_comparison()
+    data = labs.balancer_comparison()
     p99 = dict(zip(data.policies, data.p99[:, -1], strict=True))
     assert p99["least_connections"] < 0.5 * p99["random"]
     assert p99["least_connections"] < 0.5 * p99["round_robin"]
@@ -26,7 +27,7 @@ def test_least_connections_beats_blind_policies_on_uneven_requests():
 
 
 def test_horizontal_scaling_stops_at_the_database():
-    data = sl.horizontal_scaling()
+    data = labs.horizontal_scaling()
     assert data.throughput[0] == pytest.approx(data.app_capacity, rel=0.1)
     assert data.throughput[1] == pytest.approx(2 * data.app_capacity, rel=0.1)
     assert np.all(data.throughput <= 1.05 * data.db_capacity_qps)
@@ -37,7 +38,7 @@ def test_horizontal_scaling_stops_at_the_database():
 
 
 def test_pool_smaller_than_littles_law_starves_and_a_bigger_one_adds_nothing():
-    data = sl.pool_sizing()
+    data = labs.pool_sizing()
     by = dict(zip(data.pools.tolist(), data.p99, strict=True))
     wait = dict(zip(data.pools.tolist(), data.pool_wait, strict=True))
     assert data.in_use == pytest.approx(5.6)
@@ -48,7 +49,7 @@ def test_pool_smaller_than_littles_law_starves_and_a_bigger_one_adds_nothing():
 
 
 def test_read_replicas_relieve_the_primary_and_bring_stale_reads():
-    data = sl.read_replicas()
+    data = labs.read_replicas()
     assert data.overloaded[0] and data.overloaded[1] and not data.overloaded[2]
     assert data.stale[0] == 0
     assert np.all(data.stale[1:] > 0.05)
@@ -58,7 +59,7 @@ def test_read_replicas_relieve_the_primary_and_bring_stale_reads():
 
 
 def test_stale_reads_follow_the_formula_and_grow_with_skew():
-    data = sl.stale_reads()
+    data = labs.stale_reads()
     sim, formula = data.simulated["zipf"], data.formula["zipf"]
     assert np.all(np.diff(sim) > 0)
     np.testing.assert_allclose(sim[1:5], formula[1:5], rtol=0.25)
@@ -66,7 +67,7 @@ def test_stale_reads_follow_the_formula_and_grow_with_skew():
 
 
 def test_cache_hit_ratio_divides_database_load():
-    data = sl.cache_lever()
+    data = labs.cache_lever()
     fits = data.db_qps_formula < 0.8 * data.db_capacity_qps
     np.testing.assert_allclose(data.db_qps[fits], data.db_qps_formula[fits], rtol=0.1)
     assert np.all(data.db_qps <= 1.05 * data.db_capacity_qps)
@@ -74,14 +75,14 @@ def test_cache_hit_ratio_divides_database_load():
 
 
 def test_simulated_lru_matches_ches_approximation():
-    data = sl.lru_sizing()
+    data = labs.lru_sizing()
     np.testing.assert_allclose(data.simulated, data.formula, atol=0.03)
     assert np.all(np.diff(data.simulated, axis=1) > 0)
     assert np.all(np.diff(data.simulated, axis=0) > 0)
 
 
 def test_cold_cache_overloads_the_database_until_it_fills():
-    data = sl.cache_warmup()
+    data = labs.cache_warmup()
     start, end = data.db_qps[:4].mean(), data.db_qps[-8:].mean()
     assert start > 0.9 * data.db_capacity_qps
     assert end < 0.8 * data.db_capacity_qps
@@ -91,7 +92,7 @@ def test_cold_cache_overloads_the_database_until_it_fills():
 
 
 def test_a_hot_key_makes_a_hot_shard():
-    data = sl.shard_load()
+    data = labs.shard_load()
     even, skewed = data.utilization[0], data.utilization[-1]
     assert even.max() / even.mean() < 1.15
     hot = int(np.argmax(skewed))
@@ -102,19 +103,21 @@ def test_a_hot_key_makes_a_hot_shard():
 
 
 def test_consistent_hashing_moves_the_least_keys():
-    data = sl.resharding()
+    data = labs.resharding()
     assert data.modulo[0] == pytest.approx(8 / 9, abs=0.01)
     assert data.modulo[-1] == pytest.approx(0.5, abs=0.01)
     np.testing.assert_allclose(data.ring, data.ideal, atol=0.05)
 
 
-def test_widget_point_accounts_for_cache_and_replicas():
-    r = sl.cache_replicas_point(hit_ratio=0.9, replicas=2, load=2000.0)
-    c = r.counts
-    assert c.generated == c.completed + c.timed_out + c.dropped + c.failed + c.in_flight
-    reads = r.counters["db.reads"] + r.counters["cache.hits"]
-    assert r.counters["cache.hits"] / reads == pytest.approx(0.9, abs=0.03)
-    assert r.components["db"].visits < r.components["db.replica[0]"].visits * 3
+def test_widget_point_spreads_reads_over_the_replicas():
+    r = labs.cache_replicas_point(hit_ratio=0.9, replicas=2, load=2000.0)
+    assert r.nodes == ("db", "db.replica[0]", "db.replica[1]")
+    # 180 reads/s that miss the cache over two replicas, 200 writes/s on the primary.
+    assert r.db_load.reads == pytest.approx(180.0) and r.db_load.writes == pytest.approx(200.0)
+    assert r.utilization[0] > r.utilization[1] > 0 and r.timed_out == 0
+    assert np.all(np.diff(r.latencies) >= 0) and r.p99 == pytest.approx(
+        np.percentile(r.latencies, 99)
+    )
 
 
 def test_lru_formula_is_exact_for_uniform_keys():
@@ -133,23 +136,26 @@ def test_partition_rule_and_drain_time():
     assert sl.drain_time(12_000, 1_500, 900) == pytest.approx(20.0)
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: sl.balancer_comparison(utilizations=(0.5, 1.0)), "utilizations"),
-    (lambda: sl.balancer_comparison(servers=1), "servers"),
-    (lambda: sl.horizontal_scaling(servers=()), "servers"),
-    (lambda: sl.pool_sizing(pools=(0,)), "pools[0]"),
-    (lambda: sl.read_replicas(lag=0), "lag"),
-    (lambda: sl.stale_reads(read_fraction=1.0), "read_fraction"),
-    (lambda: sl.cache_lever(hit_ratios=(1.5,)), "hit_ratios[0]"),
-    (lambda: sl.lru_sizing(requests=10), "requests"),
-    (lambda: sl.shard_load(skews=(-1,)), "skews[0]"),
-    (lambda: sl.resharding(old=8, new=(8,)), "new[0]"),
-    (lambda: sl.cache_replicas_point(replicas=9), "replicas"),
-    (lambda: sl.cache_replicas_point(load=float("nan")), "load"),
-    (lambda: sl.lru_hit_ratio([0.5, 0.6], 1), "probabilities"),
-    (lambda: sl.partitions_needed(0, 1, 1), "target_rate"),
-    (lambda: sl.drain_time(10, 100, 100), "arrival_rate"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: labs.balancer_comparison(utilizations=(0.5, 1.0)), "utilizations"),
+        (lambda: labs.balancer_comparison(servers=1), "servers"),
+        (lambda: labs.horizontal_scaling(servers=()), "servers"),
+        (lambda: labs.pool_sizing(pools=(0,)), "pools[0]"),
+        (lambda: labs.read_replicas(lag=0), "lag"),
+        (lambda: labs.stale_reads(read_fraction=1.0), "read_fraction"),
+        (lambda: labs.cache_lever(hit_ratios=(1.5,)), "hit_ratios[0]"),
+        (lambda: labs.lru_sizing(requests=10), "requests"),
+        (lambda: labs.shard_load(skews=(-1,)), "skews[0]"),
+        (lambda: labs.resharding(old=8, new=(8,)), "new[0]"),
+        (lambda: labs.cache_replicas_point(replicas=9), "replicas"),
+        (lambda: labs.cache_replicas_point(load=float("nan")), "load"),
+        (lambda: sl.lru_hit_ratio([0.5, 0.6], 1), "probabilities"),
+        (lambda: sl.partitions_needed(0, 1, 1), "target_rate"),
+        (lambda: sl.drain_time(10, 100, 100), "arrival_rate"),
+    ],
+)
 def test_bad_lab_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match="^" + re.escape(name)):
         call()

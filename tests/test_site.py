@@ -24,9 +24,16 @@ from conftest import SITE
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Hosts a page may contact when a reader views it. Tests answer these requests with a
 # stub, so no test depends on the network.
@@ -34,15 +41,19 @@ VIEW_TIME_CDNS = {
     "cdn.jsdelivr.net": "MathJax 3, for the equations (Sphinx and JupyterQuiz load it)",
 }
 # The MathJax stub: what JupyterQuiz and Sphinx call on a loaded MathJax 3, doing nothing.
-MATHJAX_STUB = ("window.MathJax = Object.assign(window.MathJax || {}, {version: '3.2.2', "
-                "typeset: function () {}, typesetPromise: function () "
-                "{ return Promise.resolve(); }});")
+MATHJAX_STUB = (
+    "window.MathJax = Object.assign(window.MathJax || {}, {version: '3.2.2', "
+    "typeset: function () {}, typesetPromise: function () "
+    "{ return Promise.resolve(); }});"
+)
 
 # Console messages the theme prints that are not errors of ours, matched by exact text.
-HARMLESS_CONSOLE = frozenset({
-    # pydata-sphinx-theme, on a first visit with nothing in localStorage; it then uses "auto".
-    "Got invalid theme mode: . Resetting to auto.",
-})
+HARMLESS_CONSOLE = frozenset(
+    {
+        # pydata-sphinx-theme, on a first visit with nothing in localStorage; it then uses "auto".
+        "Got invalid theme mode: . Resetting to auto.",
+    }
+)
 
 
 def _pages() -> list[Path]:
@@ -78,8 +89,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
-        if (path.suffix not in self.COMPRESS or not path.is_file()
-                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+        if (
+            path.suffix not in self.COMPRESS
+            or not path.is_file()
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes())
         self.send_response(200)
@@ -132,9 +146,11 @@ class _Visit:
         elif host in VIEW_TIME_CDNS:
             self.cdn.append(route.request.url)
             script = route.request.resource_type == "script"
-            route.fulfill(status=200, body=MATHJAX_STUB if "mathjax" in route.request.url
-                          else "",
-                          content_type="application/javascript" if script else "text/plain")
+            route.fulfill(
+                status=200,
+                body=MATHJAX_STUB if "mathjax" in route.request.url else "",
+                content_type="application/javascript" if script else "text/plain",
+            )
         else:
             self.offsite.append(route.request.url)
             route.abort()
@@ -169,7 +185,8 @@ def test_page_loads_cleanly(visit):
 def test_images_have_alt_text_and_load(visit):
     images = visit.page.eval_on_selector_all(
         "main img, article img",
-        "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt'), w: e.naturalWidth}))")
+        "els => els.map(e => ({src: e.src, alt: e.getAttribute('alt'), w: e.naturalWidth}))",
+    )
     for img in images:
         assert img["alt"] and img["alt"].strip(), f"image without alt text: {img['src']}"
         assert img["w"] > 0, f"image did not load: {img['src']}"
@@ -187,8 +204,9 @@ def test_notebook_pages_have_launch_links(browser, base_url, page):
         hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.href)")
         notebook = f"chapters/{page.stem}.ipynb"
         binder = [h for h in hrefs if h.startswith("https://mybinder.org/") and notebook in h]
-        colab = [h for h in hrefs
-                 if h.startswith("https://colab.research.google.com/") and notebook in h]
+        colab = [
+            h for h in hrefs if h.startswith("https://colab.research.google.com/") and notebook in h
+        ]
         assert binder, f"no Binder link to {notebook}"
         assert "urlpath=lab" in binder[0], "Binder should open JupyterLab"
         assert colab, f"no Colab link to {notebook}"
@@ -259,7 +277,8 @@ def test_no_dead_controls(visit):
     dead = visit.page.eval_on_selector_all(
         "article input, article select, article textarea, article .jupyter-widgets, "
         "article .widget-slider",
-        "els => els.filter(e => !e.closest('.Quiz')).map(e => e.outerHTML.slice(0, 80))")
+        "els => els.filter(e => !e.closest('.Quiz')).map(e => e.outerHTML.slice(0, 80))",
+    )
     assert dead == []
 
 
@@ -316,8 +335,14 @@ def test_narrow_screen_has_no_horizontal_scroll(browser, base_url):
         context = browser.new_context(viewport={"width": 390, "height": 844})
         try:
             tab = context.new_page()
-            tab.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url
-                      else r.fulfill(status=200, body=""))
+            tab.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if "127.0.0.1" in r.request.url
+                    else r.fulfill(status=200, body="")
+                ),
+            )
             tab.goto(f"{base_url}/{page.relative_to(SITE).as_posix()}")
             overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{page.name}: {overflow}px of horizontal scrolling"
@@ -341,7 +366,8 @@ def test_figures_have_opaque_light_backgrounds():
 def test_pages_are_light(visit):
     weight = visit.page.evaluate(
         "performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, 0)"
-        " + performance.getEntriesByType('navigation')[0].transferSize")
+        " + performance.getEntriesByType('navigation')[0].transferSize"
+    )
     print(f"{visit.page.url}: {weight / 1e6:.2f} MB transferred")
     assert weight < 3e6
 
@@ -366,9 +392,12 @@ def test_accessibility_has_no_serious_violations(visit):
     visit.page.add_script_tag(path=str(AXE))
     result = visit.page.evaluate(
         "rules => axe.run(document, {resultTypes: ['violations'], rules})",
-        {rule: {"enabled": False} for rule in AXE_DISABLED})
-    found = [(v["impact"], v["id"], len(v["nodes"]), v["nodes"][0]["target"])
-             for v in result["violations"]]
+        {rule: {"enabled": False} for rule in AXE_DISABLED},
+    )
+    found = [
+        (v["impact"], v["id"], len(v["nodes"]), v["nodes"][0]["target"])
+        for v in result["violations"]
+    ]
     print(f"{visit.page.url}: axe violations {found}")
     serious = [f for f in found if f[0] in ("serious", "critical")]
     assert serious == [], f"serious or critical accessibility violations: {serious}"

@@ -51,26 +51,58 @@ def test_quantiles():
     assert sl.mmc_wait_quantile(8, 1, 10, 0.99) == pytest.approx(math.log(m.prob_wait / 0.01) / 2)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: sl.mm1(10, 10),
-    lambda: sl.mmc(25, 1, 20),
-    lambda: sl.md1(2, 1),
-    lambda: sl.mg1(1, 2, 1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: sl.mm1(10, 10),
+        lambda: sl.mmc(25, 1, 20),
+        lambda: sl.md1(2, 1),
+        lambda: sl.mg1(1, 2, 1),
+    ],
+)
 def test_no_steady_state_is_an_error(call):
     with pytest.raises(ValueError, match="no steady state"):
         call()
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: sl.mm1(-1, 10), "arrival_rate"),
-    (lambda: sl.mm1(1, 0), "service_rate"),
-    (lambda: sl.mmc(1, 2, 0), "servers"),
-    (lambda: sl.mg1(1, 0.1, -1), "scv"),
-    (lambda: sl.erlang_c(3, 3.0), "offered_load"),
-    (lambda: sl.mm1_response_quantile(1, 2, 1.0), "q"),
-    (lambda: sl.littles_law(float("nan"), 1), "arrival_rate"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: sl.mm1(-1, 10), "arrival_rate"),
+        (lambda: sl.mm1(1, 0), "service_rate"),
+        (lambda: sl.mmc(1, 2, 0), "servers"),
+        (lambda: sl.mg1(1, 0.1, -1), "scv"),
+        (lambda: sl.erlang_c(3, 3.0), "offered_load"),
+        (lambda: sl.mm1_response_quantile(1, 2, 1.0), "q"),
+        (lambda: sl.littles_law(float("nan"), 1), "arrival_rate"),
+    ],
+)
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("read_fraction, hit_ratio", [(0.9, 0.8), (0.5, 0.0), (1.0, 0.95)])
+def test_database_load_matches_a_direct_count(read_fraction, hit_ratio, seed):
+    system = sl.RequestResponse(
+        app=sl.AppTier(servers=4, workers=64),
+        db=sl.Database(capacity_qps=50_000.0, concurrency=64),
+        cache=sl.Cache(hit_ratio=hit_ratio),
+    )
+    r = sl.simulate(
+        system, sl.Poisson(2000.0, read_fraction=read_fraction), 10.0, seed=seed, warmup=0.0
+    )
+    expected = sl.database_load(r.counts.generated / r.duration, read_fraction, hit_ratio)
+    # The counters count every query of the run; about 20,000 requests, so the binomial
+    # read/write and hit/miss splits are within ~3 standard errors of 2-3%.
+    assert r.counters["db.writes"] / r.duration == pytest.approx(expected.writes, rel=0.06, abs=15)
+    assert r.counters["db.reads"] / r.duration == pytest.approx(expected.reads, rel=0.06, abs=15)
+    assert expected.total == pytest.approx(expected.reads + expected.writes)
+
+
+def test_database_load_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"^hit_ratio"):
+        sl.database_load(10.0, 0.5, 1.5)
+    with pytest.raises(ValueError, match=r"^rate"):
+        sl.database_load(-1.0)

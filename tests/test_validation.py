@@ -18,12 +18,20 @@ SEEDS = range(1, 11)
 REQUESTS = 100_000
 
 
-def _station_runs(servers: int, rho: float, service: sl.Distribution, engine: str = "auto",
-                  requests: int = REQUESTS, seeds=SEEDS):
+def _station_runs(
+    servers: int,
+    rho: float,
+    service: sl.Distribution,
+    engine: str = "auto",
+    requests: int = REQUESTS,
+    seeds=SEEDS,
+):
     rate = rho * servers / service.mean
     station = sl.Station(servers=servers, service=service)
-    return [sl.simulate(station, sl.Poisson(rate), requests / rate, seed=s, engine=engine)
-            for s in seeds]
+    return [
+        sl.simulate(station, sl.Poisson(rate), requests / rate, seed=s, engine=engine)
+        for s in seeds
+    ]
 
 
 def _assert_agrees(values: list[float], exact: float) -> None:
@@ -59,8 +67,9 @@ def test_mg1_lognormal_mean_wait():
 @pytest.mark.parametrize("servers, rho", [(1, 0.8), (2, 0.9), (10, 0.8)])
 def test_simpy_engine_agrees_with_formula(servers, rho):
     # The general engine on its own (smaller runs: it is ~50x slower than the fast path).
-    runs = _station_runs(servers, rho, sl.Exponential(1.0), engine="simpy", requests=30_000,
-                         seeds=range(1, 6))
+    runs = _station_runs(
+        servers, rho, sl.Exponential(1.0), engine="simpy", requests=30_000, seeds=range(1, 6)
+    )
     exact = sl.mmc(rho * servers, 1.0, servers).mean_response
     values = np.array([r.latency.mean for r in runs])
     stderr = values.std(ddof=1) / np.sqrt(values.size)
@@ -79,9 +88,11 @@ def test_fast_path_equals_simpy_engine_request_by_request(servers):
     np.testing.assert_allclose(fast.finish, slow.finish, rtol=0, atol=1e-9)
     assert fast.counts == slow.counts
     assert fast.components["server"].utilization == pytest.approx(
-        slow.components["server"].utilization, abs=1e-9)
-    np.testing.assert_array_equal(fast.timeseries("server.queue_length").values,
-                                  slow.timeseries("server.queue_length").values)
+        slow.components["server"].utilization, abs=1e-9
+    )
+    np.testing.assert_array_equal(
+        fast.timeseries("server.queue_length").values, slow.timeseries("server.queue_length").values
+    )
 
 
 def test_auto_engine_uses_fast_path_only_where_it_applies():
@@ -94,22 +105,27 @@ def test_auto_engine_uses_fast_path_only_where_it_applies():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_littles_law_holds_on_simulated_runs(seed):
-    for system in (sl.Station(servers=2, service=sl.Exponential(1.0)),
-                   sl.RequestResponse(app=sl.AppTier(servers=2, workers=4),
-                                      db=sl.Database(capacity_qps=300.0))):
+    for system in (
+        sl.Station(servers=2, service=sl.Exponential(1.0)),
+        sl.RequestResponse(
+            app=sl.AppTier(servers=2, workers=4), db=sl.Database(capacity_qps=300.0)
+        ),
+    ):
         rate = 1.6 if isinstance(system, sl.Station) else 200.0
         duration = 20_000 / rate
         result = sl.simulate(system, sl.Poisson(rate), duration, seed=seed)
         # L (time-average in system) = lambda * W; edge effects are O(L / n).
-        assert result.in_system() == pytest.approx(result.offered_rate * result.latency.mean,
-                                                   rel=0.03)
+        assert result.in_system() == pytest.approx(
+            result.offered_rate * result.latency.mean, rel=0.03
+        )
 
 
 def test_closed_loop_obeys_the_response_time_law():
     # Interactive response time law: X = N / (R + Z) for N clients with think time Z.
     workload = sl.ClosedLoop(clients=20, think_time=sl.Exponential(2.0))
-    result = sl.simulate(sl.Station(servers=2, service=sl.Exponential(0.15)), workload,
-                         20_000, seed=3)
+    result = sl.simulate(
+        sl.Station(servers=2, service=sl.Exponential(0.15)), workload, 20_000, seed=3
+    )
     predicted = 20 / (result.latency.mean + 2.0)
     assert result.throughput == pytest.approx(predicted, rel=0.02)
 
@@ -119,7 +135,8 @@ def test_loss_system_blocking_matches_erlang_b(servers, load):
     # No waiting room (queue_limit=0): the dropped fraction is Erlang B, for any service
     # distribution; lognormal service checks that insensitivity too.
     station = sl.Station(servers=servers, service=sl.LogNormal(1.0, cv=1.5), queue_limit=0)
-    values = [sl.simulate(station, sl.Poisson(load), 40_000 / load, seed=s).counts
-              for s in range(1, 6)]
+    values = [
+        sl.simulate(station, sl.Poisson(load), 40_000 / load, seed=s).counts for s in range(1, 6)
+    ]
     blocked = [c.dropped / c.generated for c in values]
     _assert_agrees(blocked, sl.erlang_b(servers, load))

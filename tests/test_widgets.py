@@ -16,9 +16,11 @@ import nbformat
 import pytest
 from conftest import notebooks
 
-WIDGET_NOTEBOOKS = [p for p in notebooks()
-                    if any("widgets.interact" in c.source
-                           for c in nbformat.read(p, as_version=4).cells)]
+WIDGET_NOTEBOOKS = [
+    p
+    for p in notebooks()
+    if any("widgets.interact" in c.source for c in nbformat.read(p, as_version=4).cells)
+]
 
 
 @pytest.mark.parametrize("path", WIDGET_NOTEBOOKS, ids=lambda p: p.name)

@@ -15,8 +15,15 @@ def _is_real(value: object) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def check_real(name: str, value: object, *, low: float = -math.inf, high: float = math.inf,
-               low_open: bool = False, high_open: bool = False) -> float:
+def check_real(
+    name: str,
+    value: object,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as a float if it is a finite real number inside the given range."""
     low_bracket = "(" if low_open else "["
     high_bracket = ")" if high_open else "]"
@@ -79,12 +86,20 @@ def check_ints(name: str, values: Iterable[object], low: int = 0) -> tuple[int, 
     return tuple(check_int(f"{name}[{i}]", v, low=low) for i, v in enumerate(values))
 
 
-def check_reals(name: str, values: Iterable[object], *, low: float = -math.inf,
-                high: float = math.inf, low_open: bool = False,
-                high_open: bool = False) -> tuple[float, ...]:
+def check_reals(
+    name: str,
+    values: Iterable[object],
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> tuple[float, ...]:
     """Return ``values`` as a non-empty tuple of floats, each inside the given range."""
     values = tuple(values)
     if not values:
         raise ValueError(f"{name}=() is empty; give at least one value")
-    return tuple(check_real(f"{name}[{i}]", v, low=low, high=high, low_open=low_open,
-                            high_open=high_open) for i, v in enumerate(values))
+    return tuple(
+        check_real(f"{name}[{i}]", v, low=low, high=high, low_open=low_open, high_open=high_open)
+        for i, v in enumerate(values)
+    )

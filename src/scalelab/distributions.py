@@ -150,6 +150,13 @@ DISTRIBUTIONS = get_args(Distribution)
 
 def check_distribution(name: str, value: object) -> None:
     """Raise a :class:`ValueError` naming ``name`` unless ``value`` is a distribution."""
-    check_instance(name, value, DISTRIBUTIONS,
-                   "a " + ", ".join(c.__name__ for c in DISTRIBUTIONS[:-1])
-                   + " or " + DISTRIBUTIONS[-1].__name__ + " distribution")
+    check_instance(
+        name,
+        value,
+        DISTRIBUTIONS,
+        "a "
+        + ", ".join(c.__name__ for c in DISTRIBUTIONS[:-1])
+        + " or "
+        + DISTRIBUTIONS[-1].__name__
+        + " distribution",
+    )

@@ -179,8 +179,9 @@ class Replay:
     def __post_init__(self) -> None:
         check_non_negative("at", self.at)
         if (self.to_offset is None) == (self.to_time is None):
-            raise ValueError(f"to_offset={self.to_offset!r}, to_time={self.to_time!r}: "
-                             "give exactly one of them")
+            raise ValueError(
+                f"to_offset={self.to_offset!r}, to_time={self.to_time!r}: give exactly one of them"
+            )
         if self.to_offset is not None:
             check_int("to_offset", self.to_offset, low=0)
         if self.to_time is not None:
@@ -288,9 +289,15 @@ class EventDriven:
 MODES = ("sync", "async")
 
 
-def hybrid(mode: str, *, app: AppTier, db: Database, broker: Broker = Broker(),
-           consumers: ConsumerGroup = ConsumerGroup(), network: float = 0.0005
-           ) -> RequestResponse | EventDriven:
+def hybrid(
+    mode: str,
+    *,
+    app: AppTier,
+    db: Database,
+    broker: Broker = Broker(),
+    consumers: ConsumerGroup = ConsumerGroup(),
+    network: float = 0.0005,
+) -> RequestResponse | EventDriven:
     """The same API built synchronously or asynchronously: the chapters' central switch.
 
     ``"sync"``: the API servers write to the database and answer when it is done.

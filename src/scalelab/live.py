@@ -11,78 +11,124 @@ from matplotlib.figure import Figure
 
 from . import labs, plots
 
-__all__ = ["chain_availability", "operating_point", "ladder_point", "cache_replicas",
-           "lag_point", "batching_point", "retry_storm", "envelope", "drill"]
+__all__ = [
+    "chain_availability",
+    "operating_point",
+    "ladder_point",
+    "cache_replicas",
+    "lag_point",
+    "batching_point",
+    "retry_storm",
+    "envelope",
+    "drill",
+]
 
 
-def chain_availability(max_hops: int = 8, availability: float = 0.99, requests: int = 200,
-                       seed: int = 1) -> Figure:
+def chain_availability(
+    max_hops: int = 8, availability: float = 0.99, requests: int = 200, seed: int = 1
+) -> Figure:
     """Chapter 1: success rate and latency of a synchronous chain. To answer a slider
     quickly it simulates three lengths (1, half, all of ``max_hops``) with ``requests``
     requests each; the formula line covers every length. Parameters as in
     :func:`scalelab.labs.chain_availability`."""
     lengths = (1, max(1, max_hops // 2), max_hops)
-    return plots.chain(labs.chain_availability(max_hops=max_hops, availability=availability,
-                                               requests=requests, seed=seed,
-                                               lengths=lengths))
+    return plots.chain(
+        labs.chain_availability(
+            max_hops=max_hops,
+            availability=availability,
+            requests=requests,
+            seed=seed,
+            lengths=lengths,
+        )
+    )
 
 
-def operating_point(arrival_rate: float = 80.0, servers: int = 1, mean_service: float = 0.01,
-                    seed: int = 1) -> Figure:
+def operating_point(
+    arrival_rate: float = 80.0, servers: int = 1, mean_service: float = 0.01, seed: int = 1
+) -> Figure:
     """Chapter 2: where ``arrival_rate`` puts an M/M/c station on its latency curve
     (:func:`scalelab.labs.operating_point`)."""
-    return plots.operating_point(labs.operating_point(arrival_rate=arrival_rate,
-                                                      servers=servers,
-                                                      mean_service=mean_service, seed=seed))
+    return plots.operating_point(
+        labs.operating_point(
+            arrival_rate=arrival_rate, servers=servers, mean_service=mean_service, seed=seed
+        )
+    )
 
 
-def ladder_point(users: float = 10_000.0, architecture: str = "request-response",
-                 rate_per_user: float = 0.1) -> Figure:
+def ladder_point(
+    users: float = 10_000.0, architecture: str = "request-response", rate_per_user: float = 0.1
+) -> Figure:
     """Chapter 3: what gives out first at ``users`` (:func:`scalelab.labs.ladder_point`)."""
-    return plots.ladder_point(labs.ladder_point(users=users, architecture=architecture,
-                                                rate_per_user=rate_per_user))
+    return plots.ladder_point(
+        labs.ladder_point(users=users, architecture=architecture, rate_per_user=rate_per_user)
+    )
 
 
-def cache_replicas(hit_ratio: float = 0.8, replicas: int = 1, load: float = 3000.0,
-                   read_fraction: float = 0.9) -> Figure:
+def cache_replicas(
+    hit_ratio: float = 0.8, replicas: int = 1, load: float = 3000.0, read_fraction: float = 0.9
+) -> Figure:
     """Chapter 4: a cache and read replicas in front of one primary
     (:func:`scalelab.labs.cache_replicas_point`)."""
-    return plots.cache_replicas(labs.cache_replicas_point(
-        hit_ratio=hit_ratio, replicas=replicas, load=load, read_fraction=read_fraction))
+    return plots.cache_replicas(
+        labs.cache_replicas_point(
+            hit_ratio=hit_ratio, replicas=replicas, load=load, read_fraction=read_fraction
+        )
+    )
 
 
 def lag_point(partitions: int = 4, consumers: int = 4, spike: float = 400.0) -> Figure:
     """Chapter 5: lag through a 4-second spike (base 100 messages/s, 40 per consumer), one
     run of :func:`scalelab.labs.lag_spike` at a small scale."""
-    return plots.lag_point(labs.lag_spike(partitions=partitions, consumers=consumers,
-                                          consumer_rate=40.0, base=100.0, spike=spike,
-                                          start=2.0, end=6.0, duration=25.0))
+    return plots.lag_point(
+        labs.lag_spike(
+            partitions=partitions,
+            consumers=consumers,
+            consumer_rate=40.0,
+            base=100.0,
+            spike=spike,
+            start=2.0,
+            end=6.0,
+            duration=25.0,
+        )
+    )
 
 
-def batching_point(batch_size: int = 10, load: float = 1000.0,
-                   linger_ms: float = 10.0) -> Figure:
+def batching_point(batch_size: int = 10, load: float = 1000.0, linger_ms: float = 10.0) -> Figure:
     """Chapter 6: one 5-second run of a batching server (batch overhead 2 ms, 0.2 ms per
     request; :func:`scalelab.labs.batch_run`)."""
-    return plots.batching_point(labs.batch_run(load=load, batch_size=batch_size,
-                                               linger=linger_ms / 1000, duration=5.0))
+    return plots.batching_point(
+        labs.batch_run(load=load, batch_size=batch_size, linger=linger_ms / 1000, duration=5.0)
+    )
 
 
 def retry_storm(retries: int = 3, spike_length: float = 5.0, budget: float = 0.0) -> Figure:
     """Chapter 7: goodput over time through a load spike for one retry policy
     (:func:`scalelab.labs.retry_storm`)."""
-    fig = plots.metastable(labs.retry_storm(retries=retries, spike_length=spike_length,
-                                            budget=budget))
+    fig = plots.metastable(
+        labs.retry_storm(retries=retries, spike_length=spike_length, budget=budget)
+    )
     fig.set_size_inches(9, 3)
     return fig
 
 
-def envelope(users: float = 1_000_000.0, requests_per_user_per_day: float = 100.0,
-             read_fraction: float = 0.9, cache_hit_ratio: float = 0.8) -> Figure:
+def envelope(
+    users: float = 1_000_000.0,
+    requests_per_user_per_day: float = 100.0,
+    read_fraction: float = 0.9,
+    cache_hit_ratio: float = 0.8,
+) -> Figure:
     """Chapter 8: units each component needs at 70% utilization (formula), for a
     :class:`scalelab.labs.Scenario` with the other assumptions at their defaults."""
-    return plots.envelope(labs.envelope(labs.Scenario(
-        users=users, requests_per_user_per_day=requests_per_user_per_day,
-        read_fraction=read_fraction, cache_hit_ratio=cache_hit_ratio)))
+    return plots.envelope(
+        labs.envelope(
+            labs.Scenario(
+                users=users,
+                requests_per_user_per_day=requests_per_user_per_day,
+                read_fraction=read_fraction,
+                cache_hit_ratio=cache_hit_ratio,
+            )
+        )
+    )
 
 
 def drill(seed: int = 1, reveal: bool = False) -> None:

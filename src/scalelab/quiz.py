@@ -13,8 +13,9 @@ from ._validate import check_non_negative, check_real
 __all__ = ["numeric_question", "choice_question"]
 
 
-def numeric_question(question: str, answer: float, rel_tol: float = 0.05,
-                     abs_tol: float = 0.0, explanation: str = "") -> dict:
+def numeric_question(
+    question: str, answer: float, rel_tol: float = 0.05, abs_tol: float = 0.0, explanation: str = ""
+) -> dict:
     """A question whose answer is a number, accepted within a tolerance.
 
     Parameters
@@ -41,8 +42,11 @@ def numeric_question(question: str, answer: float, rel_tol: float = 0.05,
     half = max(abs(value) * rel_tol, abs_tol)
     note = f" {explanation}" if explanation else ""
     # JupyterQuiz's ranges exclude their upper end, so an exact answer is a "value".
-    accepted = ({"type": "range", "range": [value - half, value + half]} if half > 0
-                else {"type": "value", "value": value})
+    accepted = (
+        {"type": "range", "range": [value - half, value + half]}
+        if half > 0
+        else {"type": "value", "value": value}
+    )
     return {
         "question": question,
         "type": "numeric",
@@ -71,11 +75,14 @@ def choice_question(question: str, options: list[tuple[str, bool, str]]) -> dict
     """
     correct = [o for o in options if o[1]]
     if len(options) < 2 or len(correct) != 1:
-        raise ValueError(f"options has {len(options)} options and {len(correct)} correct; "
-                         "give at least two options with exactly one correct")
+        raise ValueError(
+            f"options has {len(options)} options and {len(correct)} correct; "
+            "give at least two options with exactly one correct"
+        )
     return {
         "question": question,
         "type": "multiple_choice",
-        "answers": [{"answer": text, "correct": ok, "feedback": feedback}
-                    for text, ok, feedback in options],
+        "answers": [
+            {"answer": text, "correct": ok, "feedback": feedback} for text, ok, feedback in options
+        ],
     }

@@ -115,8 +115,7 @@ class CircuitBreaker:
     probes: int = 1
 
     def __post_init__(self) -> None:
-        check_real("failure_threshold", self.failure_threshold, low=0.0, high=1.0,
-                   low_open=True)
+        check_real("failure_threshold", self.failure_threshold, low=0.0, high=1.0, low_open=True)
         check_int("window", self.window, low=1)
         check_positive("cooldown", self.cooldown)
         check_int("probes", self.probes, low=1)

@@ -10,6 +10,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from ._timelines import NodeLog, PartitionLog, busy_integral, count_le, lag, lag_seconds
 from ._validate import check_positive
 
 __all__ = [
@@ -21,7 +22,6 @@ __all__ = [
     "Counts",
     "SimulationResult",
 ]
-
 
 
 class Status(IntEnum):
@@ -41,9 +41,38 @@ class Status(IntEnum):
 
 
 # Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +135,15 @@ class LatencyStats:
         if samples.size == 0:
             return cls(0, None, None, None, None, None, None)
         p50, p95, p99, p999 = np.percentile(samples, [50, 95, 99, 99.9])
-        return cls(int(samples.size), float(samples.mean()), float(p50), float(p95),
-                   float(p99), float(p999), float(samples.max()))
+        return cls(
+            int(samples.size),
+            float(samples.mean()),
+            float(p50),
+            float(p95),
+            float(p99),
+            float(p999),
+            float(samples.max()),
+        )
 
 
 @dataclass(frozen=True)
@@ -161,32 +197,6 @@ class Counts:
     dropped: int
     failed: int
     in_flight: int
-
-
-@dataclass(frozen=True)
-class NodeLog:
-    """Raw timeline of one component: sorted event times and finished visits."""
-
-    name: str
-    capacity: int
-    entered: np.ndarray
-    started: np.ndarray
-    ended: np.ndarray
-    visit_rid: np.ndarray
-    visit_enter: np.ndarray
-    visit_start: np.ndarray
-    visit_end: np.ndarray
-    dropped: int
-
-
-@dataclass(frozen=True)
-class PartitionLog:
-    """Raw timeline of one broker partition: when each offset was appended, and when
-    offsets were cleared (first processed, dead-lettered or skipped past), sorted."""
-
-    name: str
-    appended: np.ndarray
-    cleared: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -297,8 +307,7 @@ class SimulationResult:
         bin_width : float, optional
             Seconds (> 0).
         """
-        width = self.duration / 200 if bin_width is None else check_positive("bin_width",
-                                                                              bin_width)
+        width = self.duration / 200 if bin_width is None else check_positive("bin_width", bin_width)
         edges = np.arange(0.0, self.duration + width / 2, width)
         if name in ("throughput", "latency", "completion"):
             if name == "latency":
@@ -311,32 +320,35 @@ class SimulationResult:
             sums, _ = np.histogram(at[ok], edges, weights=at[ok] - start[ok])
             return TimeSeries(name, edges[:-1], sums / np.maximum(counts, 1))
         if name == "in_flight":
-            return TimeSeries(name, edges, _count_le(self.arrival, edges)
-                              - _count_le(np.sort(self.done), edges))
+            return TimeSeries(
+                name, edges, count_le(self.arrival, edges) - count_le(np.sort(self.done), edges)
+            )
         component, _, quantity = name.rpartition(".")
-        if quantity in ("lag", "lag_seconds") and (component in self._partitions or
-                                                   component == ""):
+        if quantity in ("lag", "lag_seconds") and (
+            component in self._partitions or component == ""
+        ):
             parts = [self._partitions[component]] if component else self._partitions.values()
             if quantity == "lag":
-                return TimeSeries(name, edges, sum(_lag(p, edges) for p in parts))
-            return TimeSeries(name, edges, np.max([_lag_seconds(p, edges) for p in parts],
-                                                  axis=0))
-        logs = [log for key, log in self._logs.items()
-                if key == component or key.startswith(component + "[")]
+                return TimeSeries(name, edges, sum(lag(p, edges) for p in parts))
+            return TimeSeries(name, edges, np.max([lag_seconds(p, edges) for p in parts], axis=0))
+        logs = [
+            log
+            for key, log in self._logs.items()
+            if key == component or key.startswith(component + "[")
+        ]
         if logs and quantity == "completions":
             ends = np.concatenate([g.visit_end for g in logs])
             counts, _ = np.histogram(ends, edges)
             return TimeSeries(name, edges[:-1], counts / width)
         if logs and quantity in ("queue_length", "busy"):
             if quantity == "queue_length":
-                values = sum(_count_le(g.entered, edges) - _count_le(g.started, edges)
-                             for g in logs)
+                values = sum(count_le(g.entered, edges) - count_le(g.started, edges) for g in logs)
             else:
-                values = sum(_count_le(g.started, edges) - _count_le(g.ended, edges)
-                             for g in logs)
+                values = sum(count_le(g.started, edges) - count_le(g.ended, edges) for g in logs)
             return TimeSeries(name, edges, values)
         known = ["throughput", "latency", "completion", "in_flight"] + [
-            f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy", "completions")]
+            f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy", "completions")
+        ]
         if self._partitions:
             known += ["lag", "lag_seconds"] + [f"{p}.lag" for p in self._partitions]
         raise ValueError(f"name={name!r} is not a known series; choose one of {known}")
@@ -344,11 +356,16 @@ class SimulationResult:
     def visit_times(self, component: str) -> np.ndarray:
         """Time each visit to ``component`` (or to every ``component[i]`` of a tier) took,
         queueing included, for visits that ended during the run, seconds."""
-        logs = [log for key, log in self._logs.items()
-                if key == component or key.startswith(component + "[")]
+        logs = [
+            log
+            for key, log in self._logs.items()
+            if key == component or key.startswith(component + "[")
+        ]
         if not logs:
-            raise ValueError(f"component={component!r} is not a component of this run; "
-                             f"choose one of {sorted(self._logs)}")
+            raise ValueError(
+                f"component={component!r} is not a component of this run; "
+                f"choose one of {sorted(self._logs)}"
+            )
         return np.concatenate([log.visit_end - log.visit_enter for log in logs])
 
     def partition_messages(self) -> dict[str, int]:
@@ -402,33 +419,9 @@ class SimulationResult:
         return out
 
 
-def _count_le(sorted_times: np.ndarray, at: np.ndarray) -> np.ndarray:
-    return np.searchsorted(sorted_times, at, side="right")
-
-
-def _lag(p: PartitionLog, at: np.ndarray) -> np.ndarray:
-    return np.maximum(_count_le(p.appended, at) - _count_le(p.cleared, at), 0)
-
-
-def _lag_seconds(p: PartitionLog, at: np.ndarray) -> np.ndarray:
-    # Offsets are cleared in order, so the oldest waiting message is offset #cleared.
-    cleared = _count_le(p.cleared, at)
-    waiting = cleared < _count_le(p.appended, at)
-    oldest = p.appended[np.minimum(cleared, max(p.appended.size - 1, 0))] if p.appended.size \
-        else np.zeros_like(at)
-    return np.where(waiting, at - oldest, 0.0)
-
-
-def _busy_integral(started: np.ndarray, ended: np.ndarray, lo: float, hi: float) -> float:
-    """Integral over [lo, hi] of (#started <= t) - (#ended <= t)."""
-    s = started[started < hi]
-    e = ended[ended < hi]
-    return float(np.sum(hi - np.maximum(s, lo)) - np.sum(hi - np.maximum(e, lo)))
-
-
-def _component_stats(log: NodeLog, warmup: float, duration: float) -> ComponentStats:
+def component_stats(log: NodeLog, warmup: float, duration: float) -> ComponentStats:
     """Summarise one component's timeline over ``[warmup, duration]``."""
-    busy = _busy_integral(log.started, log.ended, warmup, duration)
+    busy = busy_integral(log.started, log.ended, warmup, duration)
     inside = log.visit_end >= warmup
     waits = (log.visit_start - log.visit_enter)[inside]
     holds = (log.visit_end - log.visit_start)[inside]
@@ -443,12 +436,22 @@ def _component_stats(log: NodeLog, warmup: float, duration: float) -> ComponentS
     )
 
 
-def build_result(*, duration: float, warmup: float, seed: int, engine: str,
-                  arrival: np.ndarray, finish: np.ndarray, status: np.ndarray,
-                  logs: list[NodeLog], counters: dict[str, float],
-                  network: np.ndarray | None = None, done: np.ndarray | None = None,
-                  replied: np.ndarray | None = None,
-                  partitions: list[PartitionLog] | None = None) -> SimulationResult:
+def build_result(
+    *,
+    duration: float,
+    warmup: float,
+    seed: int,
+    engine: str,
+    arrival: np.ndarray,
+    finish: np.ndarray,
+    status: np.ndarray,
+    logs: list[NodeLog],
+    counters: dict[str, float],
+    network: np.ndarray | None = None,
+    done: np.ndarray | None = None,
+    replied: np.ndarray | None = None,
+    partitions: list[PartitionLog] | None = None,
+) -> SimulationResult:
     """Assemble a :class:`SimulationResult` from raw per-request arrays and logs.
 
     ``done`` defaults to ``finish``, ``replied`` to "completed" and ``network`` to zeros,
@@ -486,7 +489,7 @@ def build_result(*, duration: float, warmup: float, seed: int, engine: str,
         counts=counts,
         throughput=float(completed_in_window / window),
         offered_rate=float(np.sum(in_window) / window),
-        components={log.name: _component_stats(log, warmup, duration) for log in logs},
+        components={log.name: component_stats(log, warmup, duration) for log in logs},
         counters=counters,
         _logs={log.name: log for log in logs},
         _partitions={p.name: p for p in partitions or []},

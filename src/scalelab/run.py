@@ -36,53 +36,89 @@ def fast_path_applies(system: object, workload: object, client: object = None) -
     """True when the exact recursion can replace the event simulation: a single
     :class:`Station` with an unbounded FIFO queue fed by open :class:`Poisson` arrivals,
     with no client policy. (A :class:`BatchServer` always runs by its own recursion.)"""
-    return (isinstance(system, Station) and system.queue_limit is None
-            and system.discipline == "fifo" and isinstance(workload, Poisson)
-            and client is None)
+    return (
+        isinstance(system, Station)
+        and system.queue_limit is None
+        and system.discipline == "fifo"
+        and isinstance(workload, Poisson)
+        and client is None
+    )
 
 
-def _check(system: object, workload: object, duration: float, seed: int,
-           warmup: float | None, engine: str, client: object) -> tuple[float, float]:
+def _check(
+    system: object,
+    workload: object,
+    duration: float,
+    seed: int,
+    warmup: float | None,
+    engine: str,
+    client: object,
+) -> tuple[float, float]:
     check_instance("system", system, get_args(System), _one_of(get_args(System)) + " system")
-    check_instance("workload", workload, get_args(Workload),
-                   _one_of(get_args(Workload)) + " workload")
+    check_instance(
+        "workload", workload, get_args(Workload), _one_of(get_args(Workload)) + " workload"
+    )
     if client is not None:
         check_instance("client", client, Client, "a Client")
         if isinstance(system, EventDriven):
-            raise ValueError("client is not supported for EventDriven systems; use the "
-                             "ConsumerGroup's retries and the Producer's buffer")
+            raise ValueError(
+                "client is not supported for EventDriven systems; use the "
+                "ConsumerGroup's retries and the Producer's buffer"
+            )
         if getattr(system, "timeout", None) is not None:
-            raise ValueError("the system has a timeout and a client is given; set the "
-                             "timeout on the Client only")
+            raise ValueError(
+                "the system has a timeout and a client is given; set the timeout on the Client only"
+            )
     duration = check_positive("duration", duration)
     check_int("seed", seed, low=0)
-    warmup = 0.1 * duration if warmup is None else check_real(
-        "warmup", warmup, low=0.0, high=duration, high_open=True)
+    warmup = (
+        0.1 * duration
+        if warmup is None
+        else check_real("warmup", warmup, low=0.0, high=duration, high_open=True)
+    )
     check_choice("engine", engine, ENGINES)
-    if isinstance(system, BatchServer) and (isinstance(workload, ClosedLoop)
-                                            or client is not None or engine == "simpy"):
-        raise ValueError("a BatchServer runs by its exact recursion only: give it an open "
-                         "workload (Poisson or Burst), no client, and engine='auto' or 'fast'")
-    if engine == "fast" and not (isinstance(system, BatchServer)
-                                 or fast_path_applies(system, workload, client)):
-        raise ValueError("engine='fast' needs a FIFO Station without queue_limit, a Poisson "
-                         "workload and no client; use engine='auto' or 'simpy'")
+    if isinstance(system, BatchServer) and (
+        isinstance(workload, ClosedLoop) or client is not None or engine == "simpy"
+    ):
+        raise ValueError(
+            "a BatchServer runs by its exact recursion only: give it an open "
+            "workload (Poisson or Burst), no client, and engine='auto' or 'fast'"
+        )
+    if engine == "fast" and not (
+        isinstance(system, BatchServer) or fast_path_applies(system, workload, client)
+    ):
+        raise ValueError(
+            "engine='fast' needs a FIFO Station without queue_limit, a Poisson "
+            "workload and no client; use engine='auto' or 'simpy'"
+        )
     expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
     if expected > MAX_REQUESTS:
-        raise ValueError(f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
-                         f"~{expected:.3g} requests; at most {MAX_REQUESTS:.0e} per run "
-                         "(simulate one unit at its share of the load instead)")
-    needs_keys = isinstance(system, RequestResponse) and system.cache is not None \
+        raise ValueError(
+            f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
+            f"~{expected:.3g} requests; at most {MAX_REQUESTS:.0e} per run "
+            "(simulate one unit at its share of the load instead)"
+        )
+    needs_keys = (
+        isinstance(system, RequestResponse)
+        and system.cache is not None
         and system.cache.size is not None
+    )
     if needs_keys and workload.keys is None:
-        raise ValueError("an LRU Cache(size=...) needs a workload with keys=Uniform(...) "
-                         "or keys=Zipf(...)")
+        raise ValueError(
+            "an LRU Cache(size=...) needs a workload with keys=Uniform(...) or keys=Zipf(...)"
+        )
     return duration, warmup
 
 
-def simulate(system: System, workload: Workload, duration: float, seed: int,
-             warmup: float | None = None, engine: str = "auto",
-             client: Client | None = None) -> SimulationResult:
+def simulate(
+    system: System,
+    workload: Workload,
+    duration: float,
+    seed: int,
+    warmup: float | None = None,
+    engine: str = "auto",
+    client: Client | None = None,
+) -> SimulationResult:
     """Run ``system`` under ``workload`` for ``duration`` seconds.
 
     Parameters
@@ -111,30 +147,60 @@ def simulate(system: System, workload: Workload, duration: float, seed: int,
     if isinstance(system, BatchServer):
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log, counters = run_batch(system, arrival, duration)
-        return build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
-                            arrival=arrival, finish=finish, status=status, logs=[log],
-                            counters=counters)
+        return build_result(
+            duration=duration,
+            warmup=warmup,
+            seed=seed,
+            engine="fast",
+            arrival=arrival,
+            finish=finish,
+            status=status,
+            logs=[log],
+            counters=counters,
+        )
     if engine != "simpy" and fast_path_applies(system, workload, client):
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
         finish, status, log = run_fast(system, arrival, seed, duration)
-        return build_result(duration=duration, warmup=warmup, seed=seed, engine="fast",
-                            arrival=arrival, finish=finish, status=status, logs=[log],
-                            counters={})
+        return build_result(
+            duration=duration,
+            warmup=warmup,
+            seed=seed,
+            engine="fast",
+            arrival=arrival,
+            finish=finish,
+            status=status,
+            logs=[log],
+            counters={},
+        )
     run, logs = run_simpy(system, workload, duration, seed, client)
     events = isinstance(system, EventDriven)
-    return build_result(duration=duration, warmup=warmup, seed=seed, engine="simpy",
-                         arrival=np.asarray(run.arrival, dtype=float),
-                         finish=np.asarray(run.finish, dtype=float),
-                         network=np.asarray(run.net_time, dtype=float),
-                         status=np.asarray(run.status, dtype=np.int8),
-                         done=np.asarray(run.settled, dtype=float) if events else None,
-                         replied=np.asarray(run.replied, dtype=bool) if events else None,
-                         partitions=run.partitions, logs=logs, counters=dict(run.counters))
+    return build_result(
+        duration=duration,
+        warmup=warmup,
+        seed=seed,
+        engine="simpy",
+        arrival=np.asarray(run.arrival, dtype=float),
+        finish=np.asarray(run.finish, dtype=float),
+        network=np.asarray(run.net_time, dtype=float),
+        status=np.asarray(run.status, dtype=np.int8),
+        done=np.asarray(run.settled, dtype=float) if events else None,
+        replied=np.asarray(run.replied, dtype=bool) if events else None,
+        partitions=run.partitions,
+        logs=logs,
+        counters=dict(run.counters),
+    )
 
 
-def replicate(system: System, workload: Workload, duration: float, seed: int,
-              replications: int = 10, warmup: float | None = None, engine: str = "auto",
-              client: Client | None = None) -> dict[str, Estimate]:
+def replicate(
+    system: System,
+    workload: Workload,
+    duration: float,
+    seed: int,
+    replications: int = 10,
+    warmup: float | None = None,
+    engine: str = "auto",
+    client: Client | None = None,
+) -> dict[str, Estimate]:
     """Run independent replications and estimate each summary figure with a 95% CI.
 
     Replication ``i`` uses seed ``seed * 1000 + i``; figures that are ``None`` in some
@@ -156,9 +222,10 @@ def replicate(system: System, workload: Workload, duration: float, seed: int,
     """
     check_int("replications", replications, low=1, high=1000)
     check_int("seed", seed, low=0)
-    runs = [simulate(system, workload, duration, seed * 1000 + i, warmup, engine,
-                     client).summary()
-            for i in range(replications)]
+    runs = [
+        simulate(system, workload, duration, seed * 1000 + i, warmup, engine, client).summary()
+        for i in range(replications)
+    ]
     out = {}
     for name in runs[0]:
         values = [r[name] for r in runs]

@@ -147,8 +147,9 @@ def erlang_c(servers: int, offered_load: float) -> float:
         Probability of waiting, in [0, 1).
     """
     c = check_int("servers", servers, low=1)
-    a = check_real("offered_load", offered_load, low=0.0, high=float(c), low_open=True,
-                   high_open=True)
+    a = check_real(
+        "offered_load", offered_load, low=0.0, high=float(c), low_open=True, high_open=True
+    )
     blocking = erlang_b(c, a)
     return c * blocking / (c - a * (1 - blocking))
 
@@ -297,10 +298,17 @@ def closed_loop_throughput(clients: int, mean_service: float, think_time: float)
 
 def _probabilities(name: str, probabilities: object) -> np.ndarray:
     p = np.asarray(probabilities, dtype=float)
-    if p.ndim != 1 or p.size == 0 or not np.all(np.isfinite(p)) or np.any(p < 0) \
-            or not math.isclose(float(p.sum()), 1.0, rel_tol=1e-6):
-        raise ValueError(f"{name} must be a non-empty 1-D array of probabilities >= 0 "
-                         f"summing to 1; got {p.size} values summing to {float(p.sum()):g}")
+    if (
+        p.ndim != 1
+        or p.size == 0
+        or not np.all(np.isfinite(p))
+        or np.any(p < 0)
+        or not math.isclose(float(p.sum()), 1.0, rel_tol=1e-6)
+    ):
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of probabilities >= 0 "
+            f"summing to 1; got {p.size} values summing to {float(p.sum()):g}"
+        )
     return p
 
 
@@ -360,13 +368,13 @@ def stale_read_fraction(probabilities: object, write_rate: float, mean_lag: floa
         In [0, 1).
     """
     p = _probabilities("probabilities", probabilities)
-    wm = p * check_non_negative("write_rate", write_rate) * check_non_negative(
-        "mean_lag", mean_lag)
+    wm = p * check_non_negative("write_rate", write_rate) * check_non_negative("mean_lag", mean_lag)
     return float(np.sum(p * wm / (1.0 + wm)))
 
 
-def partitions_needed(target_rate: float, per_partition_rate: float,
-                      per_consumer_rate: float) -> int:
+def partitions_needed(
+    target_rate: float, per_partition_rate: float, per_consumer_rate: float
+) -> int:
     """Partitions a topic needs: ``max(ceil(t / p), ceil(t / c))`` for a target throughput
     ``t``, what one partition can take from producers ``p`` and what one consumer can
     process ``c`` (Rao, 2015), since a partition is read by one consumer of a group.
@@ -406,8 +414,10 @@ def drain_time(backlog: float, capacity: float, arrival_rate: float) -> float:
     capacity = check_positive("capacity", capacity)
     arrival_rate = check_non_negative("arrival_rate", arrival_rate)
     if arrival_rate >= capacity:
-        raise ValueError(f"arrival_rate={arrival_rate!r} >= capacity={capacity!r}: the "
-                         "backlog never drains; arrival_rate must be < capacity")
+        raise ValueError(
+            f"arrival_rate={arrival_rate!r} >= capacity={capacity!r}: the "
+            "backlog never drains; arrival_rate must be < capacity"
+        )
     return backlog / (capacity - arrival_rate)
 
 
@@ -432,8 +442,7 @@ class DatabaseLoad:
         return self.reads + self.writes
 
 
-def database_load(rate: float, read_fraction: float = 1.0,
-                  hit_ratio: float = 0.0) -> DatabaseLoad:
+def database_load(rate: float, read_fraction: float = 1.0, hit_ratio: float = 0.0) -> DatabaseLoad:
     """The load behind a cache, one query per request: reads ``rate * read_fraction *
     (1 - hit_ratio)`` and writes ``rate * (1 - read_fraction)``, queries per second.
 

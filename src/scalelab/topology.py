@@ -303,8 +303,10 @@ class Cache:
         if self.flush_at is not None:
             check_non_negative("flush_at", self.flush_at)
             if self.size is None:
-                raise ValueError("flush_at needs an LRU cache (size=...); a fixed hit_ratio "
-                                 "has no contents to lose")
+                raise ValueError(
+                    "flush_at needs an LRU cache (size=...); a fixed hit_ratio "
+                    "has no contents to lose"
+                )
         check_instance("warm", self.warm, bool, "True or False")
         if self.warm and self.size is None:
             raise ValueError("warm=True needs an LRU cache (size=...)")

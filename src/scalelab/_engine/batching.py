@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..results import NodeLog
+from .._timelines import NodeLog
 from ..topology import BatchServer
 from .core import COMPLETED, IN_FLIGHT
 
 
-def batch_finish_times(arrival: np.ndarray, batch_size: int, linger: float, overhead: float,
-                       per_item: float) -> tuple[np.ndarray, np.ndarray]:
+def batch_finish_times(
+    arrival: np.ndarray, batch_size: int, linger: float, overhead: float, per_item: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Start and finish time of each request's batch at a batching server.
 
     Parameters
@@ -47,13 +48,15 @@ def batch_finish_times(arrival: np.ndarray, batch_size: int, linger: float, over
     return start, finish
 
 
-def run_batch(system: BatchServer, arrival: np.ndarray, duration: float
-              ) -> tuple[np.ndarray, np.ndarray, NodeLog, dict[str, float]]:
+def run_batch(
+    system: BatchServer, arrival: np.ndarray, duration: float
+) -> tuple[np.ndarray, np.ndarray, NodeLog, dict[str, float]]:
     """Simulate a :class:`~scalelab.BatchServer` exactly; returns finish times, status,
     the node log (one slot per place in a batch) and the ``batches`` counter (batches
     finished by the end of the run)."""
-    start, end = batch_finish_times(arrival, system.batch_size, system.linger,
-                                    system.overhead, system.per_item)
+    start, end = batch_finish_times(
+        arrival, system.batch_size, system.linger, system.overhead, system.per_item
+    )
     ended = end < duration
     finish = np.where(ended, end, np.inf)
     status = np.where(ended, COMPLETED, IN_FLIGHT).astype(np.int8)

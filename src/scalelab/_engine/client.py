@@ -68,8 +68,10 @@ class Breaker:
             return
         self.outcomes.append(ok)
         window = self.config.window
-        if len(self.outcomes) == window and \
-                self.outcomes.count(False) >= self.config.failure_threshold * window:
+        if (
+            len(self.outcomes) == window
+            and self.outcomes.count(False) >= self.config.failure_threshold * window
+        ):
             self._open(now)
 
     def _open(self, now: float) -> None:
@@ -79,13 +81,13 @@ class Breaker:
         self.stats["breaker.opened"] += 1
 
 
-def client_calls(run: Run, handle: Handler, client: Client | None
-                 ) -> Callable[[int], Process]:
+def client_calls(run: Run, handle: Handler, client: Client | None) -> Callable[[int], Process]:
     """The per-request process: one attempt without a client policy, else attempts with
     timeouts, retries, a budget and a breaker; records the final status."""
     env = run.env
     done = run.done
     if client is None:
+
         def plain(rid: int) -> Process:
             status = yield from handle(rid, None)
             done(rid, status)
@@ -96,8 +98,13 @@ def client_calls(run: Run, handle: Handler, client: Client | None
     timeout = client.timeout
     if client.retries == 0 and client.breaker is None and client.budget is None:
         return deadline_only(run, handle, timeout)
-    stats = {"client.attempts": 0.0, "client.retries": 0.0, "client.budget_denied": 0.0,
-             "breaker.rejected": 0.0, "breaker.opened": 0.0}
+    stats = {
+        "client.attempts": 0.0,
+        "client.retries": 0.0,
+        "client.budget_denied": 0.0,
+        "breaker.rejected": 0.0,
+        "breaker.opened": 0.0,
+    }
     breaker = Breaker(client.breaker, stats) if client.breaker else None
     budget = Budget(client.budget) if client.budget else None
     jitter = Draws(UNIFORM, run.stream("client.backoff"))
@@ -147,8 +154,11 @@ def deadline_only(run: Run, handle: Handler, timeout: float) -> Callable[[int], 
     Requests still running past their deadline when the run ends are settled the same way
     by a finalizer, so the outcome equals the general path's exactly."""
     env = run.env
-    run.finalizers.append(lambda: run.counters.update(
-        {"client.attempts": float(len(run.arrival)), "client.retries": 0.0}))
+    run.finalizers.append(
+        lambda: run.counters.update(
+            {"client.attempts": float(len(run.arrival)), "client.retries": 0.0}
+        )
+    )
 
     def call(rid: int) -> Process:
         deadline = env.now + timeout

@@ -14,7 +14,8 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from ..results import NodeLog, PartitionLog, Status
+from .._timelines import NodeLog, PartitionLog
+from ..results import Status
 from ..topology import LoadBalancer
 from .streams import UNIFORM, Draws, stream
 
@@ -47,9 +48,15 @@ class Node:
         "visits",
     )
 
-    def __init__(self, env: simpy.Environment, name: str, capacity: int,
-                 queue_limit: int | None = None, lifo: bool = False,
-                 shed_expired: float | None = None) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        capacity: int,
+        queue_limit: int | None = None,
+        lifo: bool = False,
+        shed_expired: float | None = None,
+    ) -> None:
         self.env = env
         self.name = name
         self.capacity = capacity
@@ -68,8 +75,9 @@ class Node:
         """Requests in progress or waiting."""
         return self.res.count + len(self.res.queue)
 
-    def visit(self, rid: int, hold: float, then: Process | None = None,
-              deadline: float | None = None) -> Process:
+    def visit(
+        self, rid: int, hold: float, then: Process | None = None, deadline: float | None = None
+    ) -> Process:
         """Wait for a slot, hold it ``hold`` seconds, then run ``then`` while still holding it.
 
         Returns the request's status: ``DROPPED`` if the queue was full (or, with
@@ -81,8 +89,7 @@ class Node:
         """
         env = self.env
         res = self.res
-        if self.limit is not None and res.count >= self.capacity \
-                and len(res.queue) >= self.limit:
+        if self.limit is not None and res.count >= self.capacity and len(res.queue) >= self.limit:
             self.dropped += 1
             return DROPPED
         enter = env.now
@@ -93,8 +100,11 @@ class Node:
             yield req
             start = env.now
             self.started.append(start)
-            if deadline is not None and self.shed_expired is not None \
-                    and start + self.shed_expired >= deadline:
+            if (
+                deadline is not None
+                and self.shed_expired is not None
+                and start + self.shed_expired >= deadline
+            ):
                 res.release(req)
                 self.ended.append(start)
                 self.shed += 1
@@ -188,7 +198,7 @@ class Balancer:
         self.next = (self.next + 1) % len(nodes)
         best = nodes[self.next]
         best_load = best.load()
-        for node in nodes[self.next + 1:] + nodes[:self.next]:
+        for node in nodes[self.next + 1 :] + nodes[: self.next]:
             if best_load == 0:
                 break
             load = node.load()
@@ -219,8 +229,14 @@ class Run:
         self.counters: dict[str, float] = {}
         self.finalizers: list[Callable[[], None]] = []
 
-    def node(self, name: str, capacity: int, queue_limit: int | None = None,
-             lifo: bool = False, shed_expired: float | None = None) -> Node:
+    def node(
+        self,
+        name: str,
+        capacity: int,
+        queue_limit: int | None = None,
+        lifo: bool = False,
+        shed_expired: float | None = None,
+    ) -> Node:
         node = Node(self.env, name, capacity, queue_limit, lifo, shed_expired)
         self.nodes.append(node)
         return node
@@ -261,5 +277,3 @@ class Run:
 
     def stream(self, name: str) -> np.random.Generator:
         return stream(self.seed, name)
-
-

@@ -16,8 +16,9 @@ class ShardGroup:
 
     def __init__(self, run: Run, db: Database, label: str) -> None:
         self.primary = run.node(label, db.concurrency)
-        self.replicas = [run.node(f"{label}.replica[{j}]", db.concurrency)
-                         for j in range(db.read_replicas)]
+        self.replicas = [
+            run.node(f"{label}.replica[{j}]", db.concurrency) for j in range(db.read_replicas)
+        ]
         self.pool = run.node(f"{label}.pool", db.pool) if db.pool is not None else None
         self.visible_at: dict[int, float] = {}
         self.next_replica = 0
@@ -30,13 +31,15 @@ class DatabaseClient:
     def __init__(self, run: Run, db: Database, n: int, net: float) -> None:
         self.run = run
         self.net = net
-        self.groups = [ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]")
-                       for i in range(db.shards)]
+        self.groups = [
+            ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]") for i in range(db.shards)
+        ]
         self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
         self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
         self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
-        run.finalizers.append(lambda: run.counters.update(
-            {k: float(v) for k, v in self.stats.items()}))
+        run.finalizers.append(
+            lambda: run.counters.update({k: float(v) for k, v in self.stats.items()})
+        )
 
     def _query(self, rid: int, key: int | None, is_read: bool, group: ShardGroup) -> Process:
         if is_read and group.replicas:

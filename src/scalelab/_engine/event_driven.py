@@ -13,8 +13,8 @@ import numpy as np
 import simpy
 
 from .._keys import shard_of
+from .._timelines import PartitionLog
 from ..eventdriven import EventDriven, Replay
-from ..results import PartitionLog
 from ..topology import LoadBalancer
 from ..workload import Workload
 from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
@@ -45,12 +45,12 @@ class Partition:
         self.node = run.node(f"partition[{index}]", 1)
         self.rids: list[int] = []
         self.times: list[float] = []
-        self.start = 0          # first retained offset
-        self.position = 0       # next offset the owner will fetch
-        self.committed = 0      # the group's committed offset
+        self.start = 0  # first retained offset
+        self.position = 0  # next offset the owner will fetch
+        self.committed = 0  # the group's committed offset
         self.last_commit = 0.0  # when it was last committed
-        self.handled_upto = 0   # one past the last offset the owner finished
-        self.replay_until = 0   # offsets below this are being replayed on purpose
+        self.handled_upto = 0  # one past the last offset the owner finished
+        self.replay_until = 0  # offsets below this are being replayed on purpose
         self.owner: Consumer | None = None
         self.cleared: list[float] = []
 
@@ -85,8 +85,7 @@ class Consumer:
 class EventEngine:
     """Builds the processes of an :class:`EventDriven` system inside a :class:`Run`."""
 
-    def __init__(self, run: Run, system: EventDriven, workload: Workload,
-                 n: int) -> None:
+    def __init__(self, run: Run, system: EventDriven, workload: Workload, n: int) -> None:
         self.run = run
         self.env = run.env
         self.system = system
@@ -94,15 +93,21 @@ class EventEngine:
         self.group = system.consumers
         self.net = system.network
         front = system.front
-        self.front_nodes = ([run.node(f"app[{i}]", front.workers, front.queue_limit)
-                             for i in range(front.servers)] if front else [])
-        self.balancer = (Balancer(LoadBalancer(), self.front_nodes, run.stream("lb"))
-                         if front else None)
+        self.front_nodes = (
+            [run.node(f"app[{i}]", front.workers, front.queue_limit) for i in range(front.servers)]
+            if front
+            else []
+        )
+        self.balancer = (
+            Balancer(LoadBalancer(), self.front_nodes, run.stream("lb")) if front else None
+        )
         self.app_service = Draws(front.service, run.stream("app.service"), n) if front else None
         producer = system.producer
-        self.buffer = (run.node("producer.buffer", producer.buffer,
-                                0 if producer.on_full == "drop" else None)
-                       if producer.buffer is not None else None)
+        self.buffer = (
+            run.node("producer.buffer", producer.buffer, 0 if producer.on_full == "drop" else None)
+            if producer.buffer is not None
+            else None
+        )
         self.quota = run.node("broker.quota", 1) if self.broker.quota else None
         self.partitions = [Partition(run, i) for i in range(self.broker.partitions)]
         self.keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys else None
@@ -117,8 +122,13 @@ class EventEngine:
         self.projection: dict[int, int] = {}
         self.consumers: list[Consumer] = []
         self.paused_until = 0.0
-        self.stats = {"duplicates": 0, "replayed": 0, "dead_lettered": 0, "retries": 0,
-                      "expired": 0}
+        self.stats = {
+            "duplicates": 0,
+            "replayed": 0,
+            "dead_lettered": 0,
+            "retries": 0,
+            "expired": 0,
+        }
         for _ in range(self.group.consumers):
             self._add_consumer()
         self._assign()
@@ -258,12 +268,14 @@ class EventEngine:
         previous = None
         while True:
             attempt += 1
-            write = self.db.call(rid, self.keys[rid] if self.keys else None, False) \
-                if self.db else None
+            write = (
+                self.db.call(rid, self.keys[rid] if self.keys else None, False) if self.db else None
+            )
             yield from consumer.node.occupy(rid, self.processing[rid], write)
-            failed = (self.poison[rid] < group.poison_fraction
-                      or (group.failure_probability > 0
-                          and self._uniform(self.failure_u) < group.failure_probability))
+            failed = self.poison[rid] < group.poison_fraction or (
+                group.failure_probability > 0
+                and self._uniform(self.failure_u) < group.failure_probability
+            )
             if not failed:
                 outcome = COMPLETED
                 break
@@ -344,7 +356,7 @@ class EventEngine:
         message in log order, as a new consumer replaying from offset 0 would."""
         state: dict[int, int] = {}
         for part in self.partitions:
-            for rid in part.rids[part.start:]:
+            for rid in part.rids[part.start :]:
                 if self.run.status[rid] == COMPLETED:
                     state[self.keys[rid] if self.keys is not None else rid] = rid
         return state
@@ -358,13 +370,17 @@ class EventEngine:
         run.counters["log.messages"] = float(sum(len(p.rids) for p in self.partitions))
         run.counters["projection.keys"] = float(len(self.projection))
         run.counters["projection.matches_replay"] = float(
-            self.projection == self.replay_projection())
+            self.projection == self.replay_projection()
+        )
         self._expire_at_end()
         # Keys a read model rebuilt from what retention kept would know about.
         run.counters["log.replayable_keys"] = float(len(self.replay_projection()))
-        run.partitions = [PartitionLog(f"partition[{p.index}]", np.asarray(p.times),
-                                        np.sort(np.asarray(p.cleared)))
-                          for p in self.partitions]
+        run.partitions = [
+            PartitionLog(
+                f"partition[{p.index}]", np.asarray(p.times), np.sort(np.asarray(p.cleared))
+            )
+            for p in self.partitions
+        ]
 
     def _expire_at_end(self) -> None:
         """Messages retention deleted before anyone processed them are lost (dropped)."""
@@ -389,8 +405,8 @@ class EventEngine:
         return min(min(times, default=self.run.duration), self.run.duration)
 
 
-def event_driven(run: Run, system: EventDriven, workload: Workload,
-                 n: int) -> Callable[[int], Process]:
+def event_driven(
+    run: Run, system: EventDriven, workload: Workload, n: int
+) -> Callable[[int], Process]:
     """Set up ``system`` in ``run``; returns the per-request handler."""
     return EventEngine(run, system, workload, n).handle
-

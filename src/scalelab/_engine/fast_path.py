@@ -12,7 +12,7 @@ import heapq
 
 import numpy as np
 
-from ..results import NodeLog
+from .._timelines import NodeLog
 from ..topology import Station
 from .core import COMPLETED, IN_FLIGHT
 from .streams import stream
@@ -57,8 +57,9 @@ def fcfs_start_times(arrival: np.ndarray, service: np.ndarray, servers: int) -> 
     return np.array(starts)
 
 
-def run_fast(system: Station, arrival: np.ndarray, seed: int, duration: float
-             ) -> tuple[np.ndarray, np.ndarray, NodeLog]:
+def run_fast(
+    system: Station, arrival: np.ndarray, seed: int, duration: float
+) -> tuple[np.ndarray, np.ndarray, NodeLog]:
     """Simulate a :class:`Station` exactly; returns finish times, status and the node log.
 
     Draws service times from the same named stream as the SimPy engine, so both engines

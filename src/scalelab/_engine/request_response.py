@@ -27,9 +27,13 @@ def flush_later(run: Run, lru: OrderedDict[int, None], at: float) -> Process:
 
 
 def station(run: Run, system: Station, n: int) -> Handler:
-    node = run.node(system.name, system.servers, system.queue_limit,
-                    system.discipline == "lifo",
-                    system.service.mean if system.shed_expired else None)
+    node = run.node(
+        system.name,
+        system.servers,
+        system.queue_limit,
+        system.discipline == "lifo",
+        system.service.mean if system.shed_expired else None,
+    )
     service = Draws(system.service, run.stream(f"{system.name}.service"), n)
 
     def handle(rid: int, deadline: float | None) -> Process:
@@ -43,9 +47,14 @@ def chain(run: Run, system: Chain, n: int) -> Handler:
     hops = []
     for s in system.services:
         nodes = [run.node(f"{s.name}[{i}]", s.workers) for i in range(s.servers)]
-        hops.append((s, Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
-                     Draws(s.service, run.stream(f"{s.name}.service"), n),
-                     Draws(UNIFORM, run.stream(f"{s.name}.availability"), n)))
+        hops.append(
+            (
+                s,
+                Balancer(system.lb, nodes, run.stream(f"{s.name}.lb")),
+                Draws(s.service, run.stream(f"{s.name}.service"), n),
+                Draws(UNIFORM, run.stream(f"{s.name}.availability"), n),
+            )
+        )
     failures = {s.name: 0 for s in system.services}
 
     def hop(i: int, rid: int) -> Process:
@@ -64,19 +73,26 @@ def chain(run: Run, system: Chain, n: int) -> Handler:
     def handle(rid: int, deadline: float | None) -> Process:
         return (yield from hop(0, rid))
 
-    run.finalizers.append(lambda: run.counters.update(
-        {f"{name}.failures": float(v) for name, v in failures.items()}))
+    run.finalizers.append(
+        lambda: run.counters.update({f"{name}.failures": float(v) for name, v in failures.items()})
+    )
     return handle
 
 
-def request_response(run: Run, system: RequestResponse, workload: Workload,
-                      n: int) -> Handler:
+def request_response(run: Run, system: RequestResponse, workload: Workload, n: int) -> Handler:
     env = run.env
     net = system.network
     app = system.app
-    nodes = [run.node(f"app[{i}]", app.workers, app.queue_limit, app.discipline == "lifo",
-                      app.service.mean if app.shed_expired else None)
-             for i in range(app.servers)]
+    nodes = [
+        run.node(
+            f"app[{i}]",
+            app.workers,
+            app.queue_limit,
+            app.discipline == "lifo",
+            app.service.mean if app.shed_expired else None,
+        )
+        for i in range(app.servers)
+    ]
     balancer = Balancer(system.lb, nodes, run.stream("lb"))
     app_service = Draws(app.service, run.stream("app.service"), n)
     reads = Draws(UNIFORM, run.stream("read_or_write"), n)
@@ -116,8 +132,7 @@ def request_response(run: Run, system: RequestResponse, workload: Workload,
         status = yield from database.call(rid, key, is_read)
         # A result that comes back after the caller's deadline is thrown away, not cached.
         in_time = deadline is None or env.now < deadline
-        if cache is not None and cache.size is not None and is_read and key is not None \
-                and in_time:
+        if cache is not None and cache.size is not None and is_read and key is not None and in_time:
             lru[key] = None
             if len(lru) > cache.size:
                 lru.popitem(last=False)

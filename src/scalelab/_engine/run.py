@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._timelines import NodeLog
 from ..eventdriven import EventDriven
 from ..resilience import Client
-from ..results import NodeLog
 from ..topology import Chain, FanOut, RequestResponse, Station
 from ..workload import ClosedLoop, Workload
 from .client import client_calls
@@ -35,21 +35,24 @@ def drive_open(run: Run, times: np.ndarray, client: Callable[[int], Process]) ->
     return COMPLETED
 
 
-def drive_closed(run: Run, think: Draws, order: itertools.count,
-                  client: Callable[[int], Process]) -> Process:
+def drive_closed(
+    run: Run, think: Draws, order: itertools.count, client: Callable[[int], Process]
+) -> Process:
     env = run.env
     while True:
         if len(run.arrival) >= MAX_REQUESTS:
             raise ValueError(
                 f"the closed loop generated {MAX_REQUESTS:.0e} requests before time "
                 f"{env.now:.3g} s; think_time and service times are too short for this "
-                "duration (shorten the duration or lengthen think_time)")
+                "duration (shorten the duration or lengthen think_time)"
+            )
         yield env.timeout(think[next(order)])
         yield from client(run.new_request())
 
 
-def run_simpy(system: System, workload: Workload, duration: float, seed: int,
-              client: Client | None = None) -> tuple[Run, list[NodeLog]]:
+def run_simpy(
+    system: System, workload: Workload, duration: float, seed: int, client: Client | None = None
+) -> tuple[Run, list[NodeLog]]:
     """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy."""
     run = Run(seed, duration)
     if isinstance(workload, ClosedLoop):

@@ -29,8 +29,9 @@ class Draws:
 
     __slots__ = ("_dist", "_rng", "_values")
 
-    def __init__(self, dist: Distribution | _Uniform, rng: np.random.Generator,
-                 size: int = 1024) -> None:
+    def __init__(
+        self, dist: Distribution | _Uniform, rng: np.random.Generator, size: int = 1024
+    ) -> None:
         self._dist = dist
         self._rng = rng
         self._values: list[float] = dist.sample(rng, max(size, 1)).tolist()

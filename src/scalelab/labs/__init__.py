@@ -89,20 +89,22 @@ from .queues import (
     operating_point,
     pooling_comparison,
 )
+from .replicas import (
+    CacheReplicasPoint,
+    ReplicaScaling,
+    StaleReads,
+    cache_replicas_point,
+    read_replicas,
+    stale_reads,
+)
 from .request_response import (
     UNEVEN,
     BalancerComparison,
-    CacheReplicasPoint,
     HorizontalScaling,
     PoolSizing,
-    ReplicaScaling,
-    StaleReads,
     balancer_comparison,
-    cache_replicas_point,
     horizontal_scaling,
     pool_sizing,
-    read_replicas,
-    stale_reads,
 )
 from .sharding import (
     Resharding,

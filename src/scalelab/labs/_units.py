@@ -17,16 +17,20 @@ def p99_or_inf(stats: LatencyStats) -> float:
     return math.inf if stats.p99 is None else float(stats.p99)
 
 
-def unit_run(load: float, servers: int, mean_service: float, requests: int,
-             seed: int) -> SimulationResult:
+def unit_run(
+    load: float, servers: int, mean_service: float, requests: int, seed: int
+) -> SimulationResult:
     """One unit carrying ``load`` requests/s: an M/M/``servers`` station with exponential
     work of mean ``mean_service`` seconds, run for about ``requests`` requests."""
-    return simulate(Station(servers=servers, service=Exponential(mean_service)),
-                    Poisson(load), requests / load, seed=seed)
+    return simulate(
+        Station(servers=servers, service=Exponential(mean_service)),
+        Poisson(load),
+        requests / load,
+        seed=seed,
+    )
 
 
-def unit_p99(load: float, servers: int, mean_service: float, requests: int,
-             seed: int) -> float:
+def unit_p99(load: float, servers: int, mean_service: float, requests: int, seed: int) -> float:
     """Simulated p99 (queueing plus work) of :func:`unit_run`, seconds; ``inf`` when the
     unit cannot keep up (completions more than 5% short of arrivals) or nothing
     completed, since a p99 measured on a growing queue only grows with the run."""

@@ -24,9 +24,20 @@ from ..topology import AppTier, Database, LoadBalancer, RequestResponse
 from ..workload import Poisson
 from ._units import unit_p99
 
-__all__ = ["ARCHITECTURES", "LADDER_USERS", "Assumptions", "Rung", "ladder", "utilizations",
-           "NaiveRuns", "naive_runs", "LadderPoint", "ladder_point", "UtilizationCurves",
-           "utilization_curves"]
+__all__ = [
+    "ARCHITECTURES",
+    "LADDER_USERS",
+    "Assumptions",
+    "Rung",
+    "ladder",
+    "utilizations",
+    "NaiveRuns",
+    "naive_runs",
+    "LadderPoint",
+    "ladder_point",
+    "UtilizationCurves",
+    "utilization_curves",
+]
 
 ARCHITECTURES = ("request-response", "event-driven")
 LADDER_USERS = (100, 10_000, 1_000_000, 100_000_000)
@@ -77,16 +88,15 @@ class Assumptions:
 
     def __post_init__(self) -> None:
         check_real("rate_per_user", self.rate_per_user, low=0.0, high=10.0, low_open=True)
-        for name in ("app_capacity", "db_capacity_qps", "partition_throughput",
-                     "consumer_rate"):
+        for name in ("app_capacity", "db_capacity_qps", "partition_throughput", "consumer_rate"):
             check_positive(name, getattr(self, name))
-        check_real("target_utilization", self.target_utilization, low=0.0, high=1.0,
-                   low_open=True)
+        check_real("target_utilization", self.target_utilization, low=0.0, high=1.0, low_open=True)
         if self.consumer_own_time <= 0:
             raise ValueError(
                 f"consumer_rate={self.consumer_rate:g} leaves no time for the consumer's "
                 f"own work: its database write alone takes {self._write_time * 1000:.2f} ms; "
-                f"allowed range (0, {1 / self._write_time:.4g})")
+                f"allowed range (0, {1 / self._write_time:.4g})"
+            )
 
     @property
     def _write_time(self) -> float:
@@ -98,8 +108,9 @@ class Assumptions:
         return 1 / self.consumer_rate - self._write_time
 
 
-def utilizations(users: float, architecture: str,
-                 a: Assumptions = Assumptions()) -> dict[str, float]:
+def utilizations(
+    users: float, architecture: str, a: Assumptions = Assumptions()
+) -> dict[str, float]:
     """Utilization of each component of the naive deployment at ``users`` (a formula:
     offered load / capacity; above 1 the component is overloaded by that factor).
 
@@ -186,22 +197,29 @@ class Rung:
 
 
 def _capacity_of(component: str, a: Assumptions) -> float:
-    return {"app servers": a.app_capacity, "API servers": a.app_capacity,
-            "database": a.db_capacity_qps, "consumers": a.consumer_rate,
-            "partitions": a.partition_throughput}[component]
+    return {
+        "app servers": a.app_capacity,
+        "API servers": a.app_capacity,
+        "database": a.db_capacity_qps,
+        "consumers": a.consumer_rate,
+        "partitions": a.partition_throughput,
+    }[component]
 
 
 def _naive_system(architecture: str, a: Assumptions) -> RequestResponse | EventDriven:
     app = AppTier(servers=a.app_servers, workers=64, service=Exponential(1 / a.app_capacity))
     db = Database(capacity_qps=a.db_capacity_qps, concurrency=DB_CONCURRENCY, pool=32)
     if architecture == "request-response":
-        return RequestResponse(app=app, db=db, lb=LoadBalancer("least_connections"),
-                               network=NETWORK)
+        return RequestResponse(
+            app=app, db=db, lb=LoadBalancer("least_connections"), network=NETWORK
+        )
     return EventDriven(
         broker=Broker(partitions=a.partitions, partition_throughput=a.partition_throughput),
-        consumers=ConsumerGroup(consumers=a.consumers,
-                                processing=Exponential(a.consumer_own_time)),
-        front=app, db=db, network=NETWORK)
+        consumers=ConsumerGroup(consumers=a.consumers, processing=Exponential(a.consumer_own_time)),
+        front=app,
+        db=db,
+        network=NETWORK,
+    )
 
 
 def _unit_p99(component: str, share: float, a: Assumptions, seed: int) -> float:
@@ -214,8 +232,7 @@ def _unit_p99(component: str, share: float, a: Assumptions, seed: int) -> float:
     return unit_p99(share, 1, 1 / _capacity_of(component, a), 20_000, seed)
 
 
-def _rung(users: int, architecture: str, a: Assumptions, seed: int,
-          duration: float) -> Rung:
+def _rung(users: int, architecture: str, a: Assumptions, seed: int, duration: float) -> Rung:
     util = utilizations(users, architecture, a)
     load = users * a.rate_per_user
     bottleneck = max(util, key=util.get)
@@ -224,8 +241,9 @@ def _rung(users: int, architecture: str, a: Assumptions, seed: int,
     if simulated:
         system = _naive_system(architecture, a)
         client = Client(timeout=1.0) if architecture == "request-response" else None
-        result = simulate(system, Poisson(load, read_fraction=1.0), duration, seed=seed,
-                          client=client)
+        result = simulate(
+            system, Poisson(load, read_fraction=1.0), duration, seed=seed, client=client
+        )
         if architecture == "request-response":
             p99 = result.latency.p99
             failed = result.counts.timed_out / max(result.counts.generated, 1)
@@ -237,12 +255,28 @@ def _rung(users: int, architecture: str, a: Assumptions, seed: int,
     capacity = _capacity_of(bottleneck, a)
     units = max(1, math.ceil(load / (capacity * a.target_utilization)))
     fix = FIXES[bottleneck] if util[bottleneck] > a.target_utilization else "nothing yet"
-    return Rung(users, load, architecture, util, bottleneck, simulated, p99, failed, growth,
-                fix, units, _unit_p99(bottleneck, load / units, a, seed))
+    return Rung(
+        users,
+        load,
+        architecture,
+        util,
+        bottleneck,
+        simulated,
+        p99,
+        failed,
+        growth,
+        fix,
+        units,
+        _unit_p99(bottleneck, load / units, a, seed),
+    )
 
 
-def ladder(users: tuple[int, ...] = LADDER_USERS, a: Assumptions = Assumptions(),
-           seed: int = 1, duration: float = 20.0) -> list[Rung]:
+def ladder(
+    users: tuple[int, ...] = LADDER_USERS,
+    a: Assumptions = Assumptions(),
+    seed: int = 1,
+    duration: float = 20.0,
+) -> list[Rung]:
     """Both architectures at each user count (see the module docstring for what is
     simulated, scaled and computed).
 
@@ -258,8 +292,11 @@ def ladder(users: tuple[int, ...] = LADDER_USERS, a: Assumptions = Assumptions()
         Simulated seconds for the naive deployment (> 0).
     """
     check_positive("duration", duration)
-    return [_rung(int(check_real("users[]", u, low=1.0)), arch, a, seed, duration)
-            for u in users for arch in ARCHITECTURES]
+    return [
+        _rung(int(check_real("users[]", u, low=1.0)), arch, a, seed, duration)
+        for u in users
+        for arch in ARCHITECTURES
+    ]
 
 
 @dataclass(frozen=True)
@@ -282,8 +319,9 @@ class NaiveRuns:
     utilization: dict[str, dict[str, float]]
 
 
-def naive_runs(users: int = 15_000, a: Assumptions = Assumptions(), duration: float = 20.0,
-               seed: int = 1) -> NaiveRuns:
+def naive_runs(
+    users: int = 15_000, a: Assumptions = Assumptions(), duration: float = 20.0, seed: int = 1
+) -> NaiveRuns:
     """Simulate both naive deployments at ``users`` (at most 2,000 requests/s).
 
     Parameters
@@ -299,15 +337,24 @@ def naive_runs(users: int = 15_000, a: Assumptions = Assumptions(), duration: fl
     """
     load = check_real("users", users, low=1.0) * a.rate_per_user
     if load > SIMULATE_UP_TO:
-        raise ValueError(f"users={users} means {load:g} requests/s; at most "
-                         f"{SIMULATE_UP_TO:g}/s are simulated request by request")
+        raise ValueError(
+            f"users={users} means {load:g} requests/s; at most "
+            f"{SIMULATE_UP_TO:g}/s are simulated request by request"
+        )
     workload = Poisson(load, read_fraction=1.0)
     return NaiveRuns(
         users=int(users),
-        sync=simulate(_naive_system("request-response", a), workload, duration, seed=seed,
-                      warmup=0.0, client=Client(timeout=1.0)),
-        async_=simulate(_naive_system("event-driven", a), workload, duration, seed=seed,
-                        warmup=0.0),
+        sync=simulate(
+            _naive_system("request-response", a),
+            workload,
+            duration,
+            seed=seed,
+            warmup=0.0,
+            client=Client(timeout=1.0),
+        ),
+        async_=simulate(
+            _naive_system("event-driven", a), workload, duration, seed=seed, warmup=0.0
+        ),
         utilization={arch: utilizations(users, arch, a) for arch in ARCHITECTURES},
     )
 
@@ -339,8 +386,9 @@ class LadderPoint:
     target_utilization: float
 
 
-def ladder_point(users: float = 10_000.0, architecture: str = "request-response",
-                 rate_per_user: float = 0.1) -> LadderPoint:
+def ladder_point(
+    users: float = 10_000.0, architecture: str = "request-response", rate_per_user: float = 0.1
+) -> LadderPoint:
     """What gives out first at ``users`` (chapter 3's live widget), with the other
     assumptions at their defaults.
 
@@ -357,8 +405,9 @@ def ladder_point(users: float = 10_000.0, architecture: str = "request-response"
     util = utilizations(users, architecture, a)
     worst = max(util, key=util.get)
     fix = FIXES[worst] if util[worst] > a.target_utilization else "nothing yet"
-    return LadderPoint(float(users), users * a.rate_per_user, architecture, util, worst, fix,
-                       a.target_utilization)
+    return LadderPoint(
+        float(users), users * a.rate_per_user, architecture, util, worst, fix, a.target_utilization
+    )
 
 
 @dataclass(frozen=True)
@@ -383,8 +432,9 @@ class UtilizationCurves:
     target_utilization: float
 
 
-def utilization_curves(a: Assumptions = Assumptions(), low: float = 100.0,
-                       high: float = 1e8, points: int = 200) -> UtilizationCurves:
+def utilization_curves(
+    a: Assumptions = Assumptions(), low: float = 100.0, high: float = 1e8, points: int = 200
+) -> UtilizationCurves:
     """:func:`utilizations` on a log-spaced grid of user counts, for both architectures.
 
     Parameters
@@ -402,6 +452,8 @@ def utilization_curves(a: Assumptions = Assumptions(), low: float = 100.0,
     for arch in ARCHITECTURES:
         rows = [utilizations(u, arch, a) for u in users]
         curves[arch] = {name: np.array([r[name] for r in rows]) for name in rows[0]}
-        crossings[arch] = {name: float(users[np.argmax(v >= 1)]) if (v >= 1).any() else None
-                           for name, v in curves[arch].items()}
+        crossings[arch] = {
+            name: float(users[np.argmax(v >= 1)]) if (v >= 1).any() else None
+            for name, v in curves[arch].items()
+        }
     return UtilizationCurves(users, curves, crossings, a.target_utilization)

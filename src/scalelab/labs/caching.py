@@ -15,8 +15,7 @@ from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
 from ..workload import Poisson, Zipf
 from ._units import p99_or_inf
 
-__all__ = ["CacheLever", "cache_lever", "LruSizing", "lru_sizing", "CacheWarmup",
-           "cache_warmup"]
+__all__ = ["CacheLever", "cache_lever", "LruSizing", "lru_sizing", "CacheWarmup", "cache_warmup"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,14 @@ class CacheLever:
     db_capacity_qps: float
 
 
-def cache_lever(hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
-                load: float = 5000.0, read_fraction: float = 0.95,
-                db_capacity_qps: float = 1000.0, duration: float = 1.0,
-                seed: int = 1) -> CacheLever:
+def cache_lever(
+    hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99),
+    load: float = 5000.0,
+    read_fraction: float = 0.95,
+    db_capacity_qps: float = 1000.0,
+    duration: float = 1.0,
+    seed: int = 1,
+) -> CacheLever:
     """A look-aside cache with a fixed hit ratio in front of one database.
 
     Parameters
@@ -69,16 +72,29 @@ def cache_lever(hit_ratios: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
     db = Database(capacity_qps=db_capacity_qps, concurrency=8)
     rows = []
     for h in ratios:
-        r = simulate(RequestResponse(app=AppTier(servers=8, workers=64,
-                                                 service=Exponential(0.001)),
-                                     db=db, cache=Cache(hit_ratio=h),
-                                     lb=LoadBalancer("least_connections")),
-                     Poisson(load, read_fraction=read_fraction), duration, seed=seed)
+        r = simulate(
+            RequestResponse(
+                app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
+                db=db,
+                cache=Cache(hit_ratio=h),
+                lb=LoadBalancer("least_connections"),
+            ),
+            Poisson(load, read_fraction=read_fraction),
+            duration,
+            seed=seed,
+        )
         rows.append((r.components["db"].visits / r.window, p99_or_inf(r.latency)))
     cols = np.array(rows).T
     formula = np.array([database_load(load, read_fraction, h).total for h in ratios])
-    return CacheLever(np.array(ratios), cols[0], formula, cols[1], float(load),
-                      float(read_fraction), float(db_capacity_qps))
+    return CacheLever(
+        np.array(ratios),
+        cols[0],
+        formula,
+        cols[1],
+        float(load),
+        float(read_fraction),
+        float(db_capacity_qps),
+    )
 
 
 @dataclass(frozen=True)
@@ -103,9 +119,13 @@ class LruSizing:
     n_keys: int
 
 
-def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
-               skews: tuple[float, ...] = (0.6, 0.9, 1.2), n_keys: int = 20_000,
-               requests: int = 6_000, seed: int = 1) -> LruSizing:
+def lru_sizing(
+    sizes: tuple[int, ...] = (30, 100, 300, 1000),
+    skews: tuple[float, ...] = (0.6, 0.9, 1.2),
+    n_keys: int = 20_000,
+    requests: int = 6_000,
+    seed: int = 1,
+) -> LruSizing:
     """Run an LRU cache of each size on Zipf keys and count hits after the first third of
     the run (the cache starts holding the most popular keys), next to Che's approximation
     (:func:`scalelab.theory.lru_hit_ratio`).
@@ -134,15 +154,21 @@ def lru_sizing(sizes: tuple[int, ...] = (30, 100, 300, 1000),
         probs = keys.probabilities()
         row = []
         for size in sizes_:
-            r = simulate(RequestResponse(app=app, db=db, cache=Cache(size=size, latency=0.0,
-                                                                     warm=True), network=0.0),
-                         Poisson(rate, keys=keys), requests / rate, seed=seed,
-                         warmup=requests / rate / 3)
+            r = simulate(
+                RequestResponse(
+                    app=app, db=db, cache=Cache(size=size, latency=0.0, warm=True), network=0.0
+                ),
+                Poisson(rate, keys=keys),
+                requests / rate,
+                seed=seed,
+                warmup=requests / rate / 3,
+            )
             row.append(1.0 - r.components["db"].visits / (r.offered_rate * r.window))
         simulated.append(row)
         formula.append([lru_hit_ratio(probs, size) for size in sizes_])
-    return LruSizing(np.array(sizes_), np.array(skews_), np.array(simulated),
-                     np.array(formula), n_keys)
+    return LruSizing(
+        np.array(sizes_), np.array(skews_), np.array(simulated), np.array(formula), n_keys
+    )
 
 
 @dataclass(frozen=True)
@@ -168,9 +194,16 @@ class CacheWarmup:
     steady_hit_ratio: float
 
 
-def cache_warmup(load: float = 2000.0, cache_size: int = 5_000, n_keys: int = 100_000,
-                 zipf_s: float = 1.0, db_capacity_qps: float = 1000.0, duration: float = 8.0,
-                 seed: int = 1, bin_width: float = 0.25) -> CacheWarmup:
+def cache_warmup(
+    load: float = 2000.0,
+    cache_size: int = 5_000,
+    n_keys: int = 100_000,
+    zipf_s: float = 1.0,
+    db_capacity_qps: float = 1000.0,
+    duration: float = 8.0,
+    seed: int = 1,
+    bin_width: float = 0.25,
+) -> CacheWarmup:
     """Start with an empty LRU cache (a deploy, a new region) under constant load.
 
     Parameters
@@ -188,13 +221,21 @@ def cache_warmup(load: float = 2000.0, cache_size: int = 5_000, n_keys: int = 10
         Seconds per bin (> 0).
     """
     check_positive("load", load)
-    system_ = RequestResponse(app=AppTier(servers=4, workers=128, service=Exponential(0.002)),
-                              db=Database(capacity_qps=db_capacity_qps, concurrency=8),
-                              cache=Cache(size=cache_size), lb=LoadBalancer("least_connections"))
-    r = simulate(system_, Poisson(load, keys=Zipf(n_keys, zipf_s)), duration, seed=seed,
-                 warmup=0.0)
+    system_ = RequestResponse(
+        app=AppTier(servers=4, workers=128, service=Exponential(0.002)),
+        db=Database(capacity_qps=db_capacity_qps, concurrency=8),
+        cache=Cache(size=cache_size),
+        lb=LoadBalancer("least_connections"),
+    )
+    r = simulate(system_, Poisson(load, keys=Zipf(n_keys, zipf_s)), duration, seed=seed, warmup=0.0)
     db = r.timeseries("db.completions", bin_width=bin_width)
     lat = r.timeseries("latency", bin_width=bin_width)
     tail = db.t >= 0.75 * duration
-    return CacheWarmup(db.t, db.values, lat.values, float(load), float(db_capacity_qps),
-                       float(1 - db.values[tail].mean() / load))
+    return CacheWarmup(
+        db.t,
+        db.values,
+        lat.values,
+        float(load),
+        float(db_capacity_qps),
+        float(1 - db.values[tail].mean() / load),
+    )

@@ -16,8 +16,14 @@ from ..workload import Poisson
 from ._pipeline import pipeline
 from ._units import p99_or_inf
 
-__all__ = ["DeadLetters", "dead_letters", "Staleness", "staleness", "CrashDuplicates",
-           "crash_duplicates"]
+__all__ = [
+    "DeadLetters",
+    "dead_letters",
+    "Staleness",
+    "staleness",
+    "CrashDuplicates",
+    "crash_duplicates",
+]
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,14 @@ class DeadLetters:
     consumer_rate: float
 
 
-def dead_letters(max_attempts: tuple[int, ...] = (1, 3, 5, 8), poison_fraction: float = 0.01,
-                 load: float = 50.0, consumer_rate: float = 100.0, duration: float = 60.0,
-                 seed: int = 1) -> DeadLetters:
+def dead_letters(
+    max_attempts: tuple[int, ...] = (1, 3, 5, 8),
+    poison_fraction: float = 0.01,
+    load: float = 50.0,
+    consumer_rate: float = 100.0,
+    duration: float = 60.0,
+    seed: int = 1,
+) -> DeadLetters:
     """One partition, one consumer; a failed message is retried with exponential backoff
     (base 50 ms, cap 2 s, full jitter) while the partition waits, to keep order.
 
@@ -72,15 +83,29 @@ def dead_letters(max_attempts: tuple[int, ...] = (1, 3, 5, 8), poison_fraction: 
     check_positive("load", load)
     rows = []
     for n in attempts:
-        r = simulate(pipeline(1, 1, consumer_rate, poison_fraction=poison_fraction,
-                               max_attempts=n, backoff=Backoff(base=0.05, cap=2.0)),
-                     Poisson(load), duration, seed=seed)
+        r = simulate(
+            pipeline(
+                1,
+                1,
+                consumer_rate,
+                poison_fraction=poison_fraction,
+                max_attempts=n,
+                backoff=Backoff(base=0.05, cap=2.0),
+            ),
+            Poisson(load),
+            duration,
+            seed=seed,
+        )
         lag = r.timeseries("lag")
-        rows.append((r.counters["dead_lettered"], lag.values[-1],
-                     p99_or_inf(r.completion)))
+        rows.append((r.counters["dead_lettered"], lag.values[-1], p99_or_inf(r.completion)))
     cols = np.array(rows).T
-    return DeadLetters(np.array(attempts), *cols, poison_expected=load * duration *
-                       poison_fraction, load=float(load), consumer_rate=float(consumer_rate))
+    return DeadLetters(
+        np.array(attempts),
+        *cols,
+        poison_expected=load * duration * poison_fraction,
+        load=float(load),
+        consumer_rate=float(consumer_rate),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,9 +138,13 @@ class Staleness:
     consumer_rate: float
 
 
-def staleness(utilizations: tuple[float, ...] = (0.5, 0.8, 0.95), consumer_rate: float = 100.0,
-              delays: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0),
-              duration: float = 60.0, seed: int = 1) -> Staleness:
+def staleness(
+    utilizations: tuple[float, ...] = (0.5, 0.8, 0.95),
+    consumer_rate: float = 100.0,
+    delays: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0),
+    duration: float = 60.0,
+    seed: int = 1,
+) -> Staleness:
     """One partition, one consumer at several loads: how often a client that reads its own
     write ``d`` seconds later from the read model misses it.
 
@@ -130,23 +159,35 @@ def staleness(utilizations: tuple[float, ...] = (0.5, 0.8, 0.95), consumer_rate:
     duration : float
     seed : int
     """
-    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
-                        high_open=True)
+    utils = check_reals(
+        "utilizations", utilizations, low=0.0, high=1.0, low_open=True, high_open=True
+    )
     check_positive("consumer_rate", consumer_rate)
     d = np.array(check_reals("delays", delays, low=0.0, high=3600.0))
     broker = Broker(partitions=1, append_latency=0.0, partition_throughput=1e6)
     stale, p50, p99 = [], [], []
     for u in utils:
-        r = simulate(pipeline(1, 1, consumer_rate, broker=broker), Poisson(u * consumer_rate),
-                     duration, seed=seed)
+        r = simulate(
+            pipeline(1, 1, consumer_rate, broker=broker),
+            Poisson(u * consumer_rate),
+            duration,
+            seed=seed,
+        )
         times = _completion_times(r)
         stale.append([np.mean(times > x) for x in d])
         p50.append(r.completion.p50)
         p99.append(r.completion.p99)
     u = np.array(utils)[:, None]
     formula = np.exp(-(consumer_rate * (1 - u)) * d[None, :])
-    return Staleness(np.array(utils), d, np.array(stale), formula, np.array(p50),
-                     np.array(p99), float(consumer_rate))
+    return Staleness(
+        np.array(utils),
+        d,
+        np.array(stale),
+        formula,
+        np.array(p50),
+        np.array(p99),
+        float(consumer_rate),
+    )
 
 
 def _completion_times(r: SimulationResult) -> np.ndarray:
@@ -176,9 +217,13 @@ class CrashDuplicates:
     rate_per_partition: float
 
 
-def crash_duplicates(commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0),
-                     load: float = 400.0, crash_at: float = 10.0, duration: float = 20.0,
-                     seed: int = 1) -> CrashDuplicates:
+def crash_duplicates(
+    commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0),
+    load: float = 400.0,
+    crash_at: float = 10.0,
+    duration: float = 20.0,
+    seed: int = 1,
+) -> CrashDuplicates:
     """Two partitions, two consumers; at ``crash_at`` one consumer dies without
     committing, the survivor takes its partition from the last committed offset and
     processes again what the dead one had done since (at-least-once delivery).
@@ -199,9 +244,14 @@ def crash_duplicates(commit_intervals: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 
     check_positive("duration", duration)
     check_real("crash_at", crash_at, low=0.0, high=duration, low_open=True, high_open=True)
     crash = (GroupChange(at=crash_at, action="crash"),)
-    dups = [simulate(pipeline(2, 2, 2000.0, commit_interval=ci, changes=crash,
-                               rebalance_pause=0.5), Poisson(load), duration,
-                     seed=seed).counters["duplicates"] for ci in intervals]
+    dups = [
+        simulate(
+            pipeline(2, 2, 2000.0, commit_interval=ci, changes=crash, rebalance_pause=0.5),
+            Poisson(load),
+            duration,
+            seed=seed,
+        ).counters["duplicates"]
+        for ci in intervals
+    ]
     rate = load / 2
-    return CrashDuplicates(np.array(intervals), np.array(dups),
-                           np.array(intervals) * rate, rate)
+    return CrashDuplicates(np.array(intervals), np.array(dups), np.array(intervals) * rate, rate)

@@ -25,8 +25,17 @@ from .._validate import (
 from ..theory import database_load
 from ._units import unit_p99
 
-__all__ = ["Scenario", "Envelope", "envelope", "UnitCheck", "check_estimate", "Headroom",
-           "headroom_curve", "Sensitivity", "sensitivity"]
+__all__ = [
+    "Scenario",
+    "Envelope",
+    "envelope",
+    "UnitCheck",
+    "check_estimate",
+    "Headroom",
+    "headroom_curve",
+    "Sensitivity",
+    "sensitivity",
+]
 
 SECONDS_PER_DAY = 86_400
 
@@ -165,19 +174,24 @@ def envelope(s: Scenario = Scenario()) -> Envelope:
     reads, writes = peak * s.read_fraction, peak * (1 - s.read_fraction)
     db_reads = database_load(peak, s.read_fraction, s.cache_hit_ratio).reads
     u = s.target_utilization
-    per_day = average * (1 - s.read_fraction) * SECONDS_PER_DAY * s.bytes_per_write * \
-        s.replication
+    per_day = average * (1 - s.read_fraction) * SECONDS_PER_DAY * s.bytes_per_write * s.replication
     return Envelope(
-        average_rps=average, peak_rps=peak, peak_reads=reads, peak_writes=writes,
+        average_rps=average,
+        peak_rps=peak,
+        peak_reads=reads,
+        peak_writes=writes,
         db_reads=db_reads,
         app_servers=_units(peak, s.app_capacity, u),
         db_read_nodes=_units(db_reads, s.db_capacity_qps, u),
         db_write_shards=_units(writes, s.db_capacity_qps, u),
-        partitions=max(_units(writes, s.partition_throughput, u),
-                       _units(writes, s.consumer_rate, u)),
+        partitions=max(
+            _units(writes, s.partition_throughput, u), _units(writes, s.consumer_rate, u)
+        ),
         broker_clusters=_units(writes, s.broker_cluster_rate, u),
-        storage_per_day=per_day, storage_per_year=per_day * 365,
-        egress=peak * s.bytes_per_response, scenario=s,
+        storage_per_day=per_day,
+        storage_per_year=per_day * 365,
+        egress=peak * s.bytes_per_response,
+        scenario=s,
     )
 
 
@@ -206,15 +220,17 @@ class UnitCheck:
     p99_at_full: float
 
 
-def _unit_p99(load: float, units: int, capacity: float, slots: int, requests: int,
-              seed: int) -> float:
+def _unit_p99(
+    load: float, units: int, capacity: float, slots: int, requests: int, seed: int
+) -> float:
     """p99 of one of ``units`` units, each completing ``capacity`` requests/s with
     ``slots`` workers, at its share of ``load``."""
     return unit_p99(load / units, slots, slots / capacity, requests, seed)
 
 
-def check_estimate(s: Scenario = Scenario(), slots: int = 8, requests: int = 20_000,
-                   seed: int = 1) -> list[UnitCheck]:
+def check_estimate(
+    s: Scenario = Scenario(), slots: int = 8, requests: int = 20_000, seed: int = 1
+) -> list[UnitCheck]:
     """Simulate one unit of each database and app component at its share of the peak,
     with the estimated count and with the bare minimum (``ceil(load / capacity)``).
 
@@ -239,15 +255,22 @@ def check_estimate(s: Scenario = Scenario(), slots: int = 8, requests: int = 20_
     e = envelope(s)
     rows = []
     for name, load, capacity, units in (
-            ("app servers", e.peak_rps, s.app_capacity, e.app_servers),
-            ("database read nodes", e.db_reads, s.db_capacity_qps, e.db_read_nodes),
-            ("database write shards", e.peak_writes, s.db_capacity_qps, e.db_write_shards)):
+        ("app servers", e.peak_rps, s.app_capacity, e.app_servers),
+        ("database read nodes", e.db_reads, s.db_capacity_qps, e.db_read_nodes),
+        ("database write shards", e.peak_writes, s.db_capacity_qps, e.db_write_shards),
+    ):
         if load <= 0:
             continue
         bare = max(1, math.ceil(load / capacity))
-        rows.append(UnitCheck(name, units, load / (units * capacity),
-                              _unit_p99(load, units, capacity, slots, requests, seed),
-                              _unit_p99(load, bare, capacity, slots, requests, seed)))
+        rows.append(
+            UnitCheck(
+                name,
+                units,
+                load / (units * capacity),
+                _unit_p99(load, units, capacity, slots, requests, seed),
+                _unit_p99(load, bare, capacity, slots, requests, seed),
+            )
+        )
     return rows
 
 
@@ -272,9 +295,13 @@ class Headroom:
     capacity: float
 
 
-def headroom_curve(utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98),
-                   capacity: float = 10_000.0, slots: tuple[int, ...] = (1, 8),
-                   requests: int = 50_000, seed: int = 1) -> Headroom:
+def headroom_curve(
+    utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98),
+    capacity: float = 10_000.0,
+    slots: tuple[int, ...] = (1, 8),
+    requests: int = 50_000,
+    seed: int = 1,
+) -> Headroom:
     """Simulate one unit (``slots`` workers, ``capacity`` requests/s in all) at each
     utilization: what sizing near 100% instead of 70% does to latency.
 
@@ -291,15 +318,15 @@ def headroom_curve(utilizations: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0
         Requests per point (>= 1,000).
     seed : int
     """
-    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
-                        high_open=True)
+    utils = check_reals(
+        "utilizations", utilizations, low=0.0, high=1.0, low_open=True, high_open=True
+    )
     check_positive("capacity", capacity)
     counts = check_ints("slots", slots, low=1)
     if max(counts) > 64:
         raise ValueError(f"slots={slots!r}: each must lie in [1, 64]")
     check_int("requests", requests, low=1000)
-    p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils]
-           for c in counts]
+    p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils] for c in counts]
     return Headroom(np.array(utils), np.array(counts), np.array(p99), float(capacity))
 
 
@@ -340,7 +367,11 @@ def sensitivity(s: Scenario, parameter: str, values: tuple[float, ...]) -> Sensi
     """
     check_choice("parameter", parameter, [f.name for f in fields(Scenario)])
     estimates = [envelope(replace(s, **{parameter: v})) for v in values]
-    return Sensitivity(parameter, np.array(values, dtype=float), float(getattr(s, parameter)),
-                       np.array([e.db_read_nodes for e in estimates]),
-                       np.array([e.db_write_shards for e in estimates]),
-                       np.array([e.app_servers for e in estimates]))
+    return Sensitivity(
+        parameter,
+        np.array(values, dtype=float),
+        float(getattr(s, parameter)),
+        np.array([e.db_read_nodes for e in estimates]),
+        np.array([e.db_write_shards for e in estimates]),
+        np.array([e.app_servers for e in estimates]),
+    )

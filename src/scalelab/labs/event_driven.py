@@ -56,10 +56,14 @@ class PartitionGrid:
     consumer_rate: float
 
 
-def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
-                   consumers: tuple[int, ...] = (1, 2, 4, 8, 12), load: float = 1000.0,
-                   consumer_rate: float = 100.0, duration: float = 4.0,
-                   seed: int = 1) -> PartitionGrid:
+def partition_grid(
+    partitions: tuple[int, ...] = (1, 2, 4, 8),
+    consumers: tuple[int, ...] = (1, 2, 4, 8, 12),
+    load: float = 1000.0,
+    consumer_rate: float = 100.0,
+    duration: float = 4.0,
+    seed: int = 1,
+) -> PartitionGrid:
     """Offer more than the group can process and measure what it does process.
 
     Parameters
@@ -78,12 +82,26 @@ def partition_grid(partitions: tuple[int, ...] = (1, 2, 4, 8),
     groups = check_ints("consumers", consumers, 1)
     check_positive("load", load)
     check_positive("consumer_rate", consumer_rate)
-    grid = np.array([[simulate(pipeline(p, c, consumer_rate), Poisson(load), duration,
-                               seed=seed).throughput for c in groups] for p in parts])
+    grid = np.array(
+        [
+            [
+                simulate(
+                    pipeline(p, c, consumer_rate), Poisson(load), duration, seed=seed
+                ).throughput
+                for c in groups
+            ]
+            for p in parts
+        ]
+    )
     active = np.minimum.outer(np.array(parts), np.array(groups))
-    return PartitionGrid(np.array(parts), np.array(groups), grid,
-                         np.minimum(load, active * consumer_rate), float(load),
-                         float(consumer_rate))
+    return PartitionGrid(
+        np.array(parts),
+        np.array(groups),
+        grid,
+        np.minimum(load, active * consumer_rate),
+        float(load),
+        float(consumer_rate),
+    )
 
 
 @dataclass(frozen=True)
@@ -126,9 +144,17 @@ class LagSpike:
     drained_after: float
 
 
-def lag_spike(partitions: int = 4, consumers: int = 4, consumer_rate: float = 100.0,
-              base: float = 300.0, spike: float = 900.0, start: float = 2.0, end: float = 6.0,
-              duration: float = 35.0, seed: int = 1) -> LagSpike:
+def lag_spike(
+    partitions: int = 4,
+    consumers: int = 4,
+    consumer_rate: float = 100.0,
+    base: float = 300.0,
+    spike: float = 900.0,
+    start: float = 2.0,
+    end: float = 6.0,
+    duration: float = 35.0,
+    seed: int = 1,
+) -> LagSpike:
     """A spike above what the group processes: lag climbs at ``spike - capacity`` and
     drains at ``capacity - base`` afterwards, where capacity is ``min(partitions,
     consumers) x consumer_rate``.
@@ -156,16 +182,34 @@ def lag_spike(partitions: int = 4, consumers: int = 4, consumer_rate: float = 10
     check_real("end", end, low=0.0, high=duration, low_open=True, high_open=True)
     check_real("start", start, low=0.0, high=end, high_open=True)
     capacity = min(partitions, consumers) * consumer_rate
-    r = simulate(pipeline(partitions, consumers, consumer_rate),
-                 Poisson(Spike(base, spike, start, end - start)), duration, seed=seed, warmup=0.0)
+    r = simulate(
+        pipeline(partitions, consumers, consumer_rate),
+        Poisson(Spike(base, spike, start, end - start)),
+        duration,
+        seed=seed,
+        warmup=0.0,
+    )
     lag = r.timeseries("lag", bin_width=duration / 350)
     peak_formula = max(spike - capacity, 0.0) * (end - start)
     drain = drain_time(peak_formula, capacity, base) if base < capacity else float("inf")
     peak = float(lag.values.max())
     after = (lag.t > end) & (lag.values < 0.02 * max(peak, 1.0))
     drained = float(lag.t[after][0] - end) if after.any() else float("inf")
-    return LagSpike(partitions, consumers, lag.t, lag.values, float(base), float(spike), float(capacity),
-                    float(start), float(end), peak_formula, drain, peak, drained)
+    return LagSpike(
+        partitions,
+        consumers,
+        lag.t,
+        lag.values,
+        float(base),
+        float(spike),
+        float(capacity),
+        float(start),
+        float(end),
+        peak_formula,
+        drain,
+        peak,
+        drained,
+    )
 
 
 @dataclass(frozen=True)
@@ -193,9 +237,15 @@ class HotPartitions:
     consumer_rate: float
 
 
-def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
-                   load: float = 560.0, consumer_rate: float = 100.0, n_keys: int = 10_000,
-                   duration: float = 20.0, seed: int = 1) -> HotPartitions:
+def hot_partitions(
+    partitions: int = 8,
+    skews: tuple[float, ...] = (0.0, 1.1),
+    load: float = 560.0,
+    consumer_rate: float = 100.0,
+    n_keys: int = 10_000,
+    duration: float = 20.0,
+    seed: int = 1,
+) -> HotPartitions:
     """Messages keyed by a Zipf-popular key; one consumer per partition, the group as a
     whole at 70% of its capacity.
 
@@ -220,16 +270,23 @@ def hot_partitions(partitions: int = 8, skews: tuple[float, ...] = (0.0, 1.1),
     lags, shares = [], []
     t = None
     for s in skews_:
-        r = simulate(pipeline(partitions, partitions, consumer_rate),
-                     Poisson(load, keys=Zipf(n_keys, s)), duration, seed=seed, warmup=0.0)
-        series = [r.timeseries(f"partition[{i}].lag", bin_width=duration / 100)
-                  for i in range(partitions)]
+        r = simulate(
+            pipeline(partitions, partitions, consumer_rate),
+            Poisson(load, keys=Zipf(n_keys, s)),
+            duration,
+            seed=seed,
+            warmup=0.0,
+        )
+        series = [
+            r.timeseries(f"partition[{i}].lag", bin_width=duration / 100) for i in range(partitions)
+        ]
         t = series[0].t
         lags.append([x.values for x in series])
         sent = np.array(list(r.partition_messages().values()), dtype=float)
         shares.append(sent / sent.sum())
-    return HotPartitions(np.array(skews_), t, np.array(lags), np.array(shares), float(load),
-                         float(consumer_rate))
+    return HotPartitions(
+        np.array(skews_), t, np.array(lags), np.array(shares), float(load), float(consumer_rate)
+    )
 
 
 @dataclass(frozen=True)
@@ -261,9 +318,15 @@ class ReplayWindow:
     replay_at: float
 
 
-def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
-                  load: float = 200.0, consumer_rate: float = 1000.0, replay_at: float = 40.0,
-                  n_keys: int = 5_000, duration: float = 60.0, seed: int = 1) -> ReplayWindow:
+def replay_window(
+    retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
+    load: float = 200.0,
+    consumer_rate: float = 1000.0,
+    replay_at: float = 40.0,
+    n_keys: int = 5_000,
+    duration: float = 60.0,
+    seed: int = 1,
+) -> ReplayWindow:
     """At ``replay_at`` the group rewinds to offset 0 (a new projection, a bug fix) and
     reprocesses whatever retention kept; 2 partitions, 2 consumers.
 
@@ -294,11 +357,18 @@ def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
     replayed, recoverable, caught = [], [], []
     keep = None
     for seconds in rets:
-        broker = Broker(partitions=2, append_latency=0.0,
-                        retention=None if seconds is None else Retention(seconds=seconds))
-        r = simulate(pipeline(2, 2, consumer_rate, broker=broker,
-                               replay=Replay(at=replay_at, to_offset=0)),
-                     Poisson(load, keys=Zipf(n_keys, 1.0)), duration, seed=seed, warmup=0.0)
+        broker = Broker(
+            partitions=2,
+            append_latency=0.0,
+            retention=None if seconds is None else Retention(seconds=seconds),
+        )
+        r = simulate(
+            pipeline(2, 2, consumer_rate, broker=broker, replay=Replay(at=replay_at, to_offset=0)),
+            Poisson(load, keys=Zipf(n_keys, 1.0)),
+            duration,
+            seed=seed,
+            warmup=0.0,
+        )
         lag = r.timeseries("lag", bin_width=0.1)
         backlog = float(lag.values[lag.t >= replay_at][:2].max())
         done = (lag.t > replay_at + 0.1) & (lag.values < max(0.01 * backlog, 2.0))
@@ -308,8 +378,15 @@ def replay_window(retentions: tuple[float | None, ...] = (None, 30.0, 10.0),
         if seconds is None:
             keep = lag
     keep = keep if keep is not None else lag
-    return ReplayWindow(rets, np.array(replayed), np.array(recoverable), np.array(caught),
-                        keep.t, keep.values, float(replay_at))
+    return ReplayWindow(
+        rets,
+        np.array(replayed),
+        np.array(recoverable),
+        np.array(caught),
+        keep.t,
+        keep.values,
+        float(replay_at),
+    )
 
 
 @dataclass(frozen=True)
@@ -349,9 +426,16 @@ class Backpressure:
     spike: tuple[float, float]
 
 
-def backpressure(buffer: int = 200, broker_rate: float = 500.0, base: float = 300.0,
-                 spike: float = 800.0, start: float = 2.0, end: float = 5.0,
-                 duration: float = 10.0, seed: int = 1) -> Backpressure:
+def backpressure(
+    buffer: int = 200,
+    broker_rate: float = 500.0,
+    base: float = 300.0,
+    spike: float = 800.0,
+    start: float = 2.0,
+    end: float = 5.0,
+    duration: float = 10.0,
+    seed: int = 1,
+) -> Backpressure:
     """A spike above the broker's append rate, with an unbounded producer buffer, a
     bounded one that blocks senders, and a bounded one that drops.
 
@@ -374,15 +458,21 @@ def backpressure(buffer: int = 200, broker_rate: float = 500.0, base: float = 30
     check_real("end", end, low=0.0, high=duration, low_open=True, high_open=True)
     check_real("start", start, low=0.0, high=end, high_open=True)
     broker = Broker(partitions=1, partition_throughput=broker_rate, append_latency=0.002)
-    settings = {"unbounded buffer": Producer(),
-                f"buffer {buffer}, block": Producer(buffer=buffer, on_full="block"),
-                f"buffer {buffer}, drop": Producer(buffer=buffer, on_full="drop")}
+    settings = {
+        "unbounded buffer": Producer(),
+        f"buffer {buffer}, block": Producer(buffer=buffer, on_full="block"),
+        f"buffer {buffer}, drop": Producer(buffer=buffer, on_full="drop"),
+    }
     p99, dropped, latency, held, blocked = [], [], [], [], []
     t = None
     for producer in settings.values():
-        r = simulate(pipeline(1, 1, 10 * broker_rate, broker=broker, producer=producer),
-                     Poisson(Spike(base, spike, start, end - start)), duration, seed=seed,
-                     warmup=0.0)
+        r = simulate(
+            pipeline(1, 1, 10 * broker_rate, broker=broker, producer=producer),
+            Poisson(Spike(base, spike, start, end - start)),
+            duration,
+            seed=seed,
+            warmup=0.0,
+        )
         p99.append(p99_or_inf(r.latency))
         dropped.append(r.counts.dropped / r.counts.generated)
         if producer.buffer is None:
@@ -394,6 +484,14 @@ def backpressure(buffer: int = 200, broker_rate: float = 500.0, base: float = 30
         series = r.timeseries("latency", bin_width=duration / 100)
         t = series.t
         latency.append(series.values)
-    return Backpressure(tuple(settings), np.array(p99), np.array(dropped), np.array(held),
-                        np.array(blocked), t,
-                        np.array(latency), float(broker_rate), (float(start), float(end)))
+    return Backpressure(
+        tuple(settings),
+        np.array(p99),
+        np.array(dropped),
+        np.array(held),
+        np.array(blocked),
+        t,
+        np.array(latency),
+        float(broker_rate),
+        (float(start), float(end)),
+    )

@@ -67,10 +67,15 @@ class RetryAmplification:
     capacity: float
 
 
-def retry_amplification(loads: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5, 2.0),
-                        retries: tuple[int, ...] = (0, 1, 3), capacity: float = 50.0,
-                        timeout: float = 0.2, queue_limit: int = 10, duration: float = 20.0,
-                        seed: int = 1) -> RetryAmplification:
+def retry_amplification(
+    loads: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5, 2.0),
+    retries: tuple[int, ...] = (0, 1, 3),
+    capacity: float = 50.0,
+    timeout: float = 0.2,
+    queue_limit: int = 10,
+    duration: float = 20.0,
+    seed: int = 1,
+) -> RetryAmplification:
     """Retries multiply load: offered load against goodput with 0, 1 and 3 retries.
 
     One exponential server of ``capacity`` requests/s with room for ``queue_limit``
@@ -106,8 +111,13 @@ def retry_amplification(loads: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5, 2.0
     attempts = np.zeros_like(goodput)
     for i, r in enumerate(tries):
         for j, x in enumerate(rho):
-            result = simulate(station, Poisson(x * capacity), duration, seed=seed,
-                              client=Client(timeout=timeout, retries=r))
+            result = simulate(
+                station,
+                Poisson(x * capacity),
+                duration,
+                seed=seed,
+                client=Client(timeout=timeout, retries=r),
+            )
             goodput[i, j] = result.throughput / capacity
             busy = result.components["server"].utilization * capacity
             work[i, j] = busy / max(result.throughput, 1.0 / result.window)
@@ -115,8 +125,13 @@ def retry_amplification(loads: tuple[float, ...] = (0.5, 0.8, 1.0, 1.2, 1.5, 2.0
     return RetryAmplification(rho, tries, goodput, attempts, work, float(capacity))
 
 
-VARIANTS = ("no retries", "retries", "retries + budget", "retries + breaker",
-            "retries + deadline shedding")
+VARIANTS = (
+    "no retries",
+    "retries",
+    "retries + budget",
+    "retries + breaker",
+    "retries + deadline shedding",
+)
 
 
 @dataclass(frozen=True)
@@ -148,10 +163,18 @@ class MetastableFailure:
     base_load: float
 
 
-def metastable_failure(capacity: float = 50.0, base_load: float = 0.7, spike_load: float = 2.0,
-                       spike_start: float = 20.0, spike_length: float = 5.0,
-                       timeout: float = 0.5, retries: int = 3, duration: float = 80.0,
-                       seed: int = 1, bin_width: float = 1.0) -> MetastableFailure:
+def metastable_failure(
+    capacity: float = 50.0,
+    base_load: float = 0.7,
+    spike_load: float = 2.0,
+    spike_start: float = 20.0,
+    spike_length: float = 5.0,
+    timeout: float = 0.5,
+    retries: int = 3,
+    duration: float = 80.0,
+    seed: int = 1,
+    bin_width: float = 1.0,
+) -> MetastableFailure:
     """A collapse that outlives its trigger, and the defences that end it.
 
     A server at ``base_load`` x capacity takes a spike of ``spike_load`` x capacity for
@@ -195,23 +218,52 @@ def metastable_failure(capacity: float = 50.0, base_load: float = 0.7, spike_loa
     variants = {
         "no retries": (plain, Client(timeout=timeout)),
         "retries": (plain, retrying),
-        "retries + budget": (plain, Client(timeout=timeout, retries=retries, backoff=backoff,
-                                           budget=RetryBudget(ratio=0.1))),
-        "retries + breaker": (plain, Client(timeout=timeout, retries=retries, backoff=backoff,
-                                            breaker=CircuitBreaker())),
+        "retries + budget": (
+            plain,
+            Client(
+                timeout=timeout, retries=retries, backoff=backoff, budget=RetryBudget(ratio=0.1)
+            ),
+        ),
+        "retries + breaker": (
+            plain,
+            Client(timeout=timeout, retries=retries, backoff=backoff, breaker=CircuitBreaker()),
+        ),
         "retries + deadline shedding": (shedding, retrying),
     }
-    return _spike_runs(variants, capacity, base_load, spike_load, spike_start, spike_length,
-                       duration, seed, bin_width)
+    return _spike_runs(
+        variants,
+        capacity,
+        base_load,
+        spike_load,
+        spike_start,
+        spike_length,
+        duration,
+        seed,
+        bin_width,
+    )
 
 
-def _spike_runs(variants: dict, capacity: float, base_load: float, spike_load: float,
-                spike_start: float, spike_length: float, duration: float, seed: int,
-                bin_width: float) -> MetastableFailure:
+def _spike_runs(
+    variants: dict,
+    capacity: float,
+    base_load: float,
+    spike_load: float,
+    spike_start: float,
+    spike_length: float,
+    duration: float,
+    seed: int,
+    bin_width: float,
+) -> MetastableFailure:
     """Run each (station, client) variant through the same spike; goodput per bin."""
     end = spike_start + spike_length
-    load = Poisson(Spike(base=base_load * capacity, peak=spike_load * capacity,
-                         start=spike_start, length=spike_length))
+    load = Poisson(
+        Spike(
+            base=base_load * capacity,
+            peak=spike_load * capacity,
+            start=spike_start,
+            length=spike_length,
+        )
+    )
     goodput, phases, t = {}, {}, np.zeros(0)
     for name, (station, client) in variants.items():
         result = simulate(station, load, duration, seed=seed, warmup=0.0, client=client)
@@ -223,13 +275,19 @@ def _spike_runs(variants: dict, capacity: float, base_load: float, spike_load: f
             "during": _mean_in(t, series.values, spike_start, end),
             "after": _mean_in(t, series.values, duration * 0.75, duration),
         }
-    return MetastableFailure(t, goodput, phases, (spike_start, end), float(capacity),
-                             float(base_load * capacity))
+    return MetastableFailure(
+        t, goodput, phases, (spike_start, end), float(capacity), float(base_load * capacity)
+    )
 
 
-def retry_storm(retries: int = 3, spike_length: float = 5.0, budget: float = 0.0,
-                capacity: float = 25.0, timeout: float = 0.5, seed: int = 1
-                ) -> MetastableFailure:
+def retry_storm(
+    retries: int = 3,
+    spike_length: float = 5.0,
+    budget: float = 0.0,
+    capacity: float = 25.0,
+    timeout: float = 0.5,
+    seed: int = 1,
+) -> MetastableFailure:
     """One run of the metastable scenario with a chosen retry policy and trigger length
     (the chapter 7 widget): base load 70% of capacity, a spike to 200% from 10 s.
 
@@ -261,11 +319,24 @@ def retry_storm(retries: int = 3, spike_length: float = 5.0, budget: float = 0.0
     backoff = Backoff(base=0.05, cap=1.0, jitter="full")
     policy = RetryBudget(ratio=budget) if budget > 0 and retries > 0 else None
     client = Client(timeout=timeout, retries=retries, backoff=backoff, budget=policy)
-    label = (f"{retries} {'retry' if retries == 1 else 'retries'}"
-             + (f", budget {budget:.0%}" if policy else "") if retries else "no retries")
+    label = (
+        f"{retries} {'retry' if retries == 1 else 'retries'}"
+        + (f", budget {budget:.0%}" if policy else "")
+        if retries
+        else "no retries"
+    )
     station = Station(servers=1, service=Exponential(1 / capacity))
-    return _spike_runs({label: (station, client)}, capacity, 0.7, 2.0, 10.0, spike_length,
-                       10.0 + spike_length + 30.0, seed, 1.0)
+    return _spike_runs(
+        {label: (station, client)},
+        capacity,
+        0.7,
+        2.0,
+        10.0,
+        spike_length,
+        10.0 + spike_length + 30.0,
+        seed,
+        1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -301,10 +372,18 @@ class ColdCacheCollapse:
     goodput_after: float
 
 
-def cold_cache_collapse(load: float = 3000.0, db_capacity_qps: float = 400.0,
-                        cache_size: int = 5000, n_keys: int = 10_000, zipf_s: float = 1.0,
-                        flush_at: float = 3.0, timeout: float = 1.0, duration: float = 10.0,
-                        seed: int = 1, bin_width: float = 0.5) -> ColdCacheCollapse:
+def cold_cache_collapse(
+    load: float = 3000.0,
+    db_capacity_qps: float = 400.0,
+    cache_size: int = 5000,
+    n_keys: int = 10_000,
+    zipf_s: float = 1.0,
+    flush_at: float = 3.0,
+    timeout: float = 1.0,
+    duration: float = 10.0,
+    seed: int = 1,
+    bin_width: float = 0.5,
+) -> ColdCacheCollapse:
     """A database comfortable behind a ~90% hit-rate cache collapses when the cache empties.
 
     Defaults: 3,000 requests/s, a warm LRU cache answering about 90% of them, so the
@@ -342,15 +421,26 @@ def cold_cache_collapse(load: float = 3000.0, db_capacity_qps: float = 400.0,
         cache=Cache(size=cache_size, latency=0.0, warm=True, flush_at=flush_at),
         network=0.0,
     )
-    result = simulate(system, Poisson(load, keys=Zipf(n_keys, zipf_s)), duration, seed=seed,
-                      warmup=0.0, client=Client(timeout=timeout))
+    result = simulate(
+        system,
+        Poisson(load, keys=Zipf(n_keys, zipf_s)),
+        duration,
+        seed=seed,
+        warmup=0.0,
+        client=Client(timeout=timeout),
+    )
     good = result.timeseries("throughput", bin_width=bin_width)
     db = result.timeseries("db.completions", bin_width=bin_width)
     db_before = _mean_in(db.t, db.values, 0.0, flush_at)
     return ColdCacheCollapse(
-        t=good.t, goodput=good.values, db_qps=db.values, flush_at=float(flush_at),
-        load=float(load), db_capacity_qps=float(db_capacity_qps),
-        hit_ratio_before=1.0 - db_before / load, db_qps_before=db_before,
+        t=good.t,
+        goodput=good.values,
+        db_qps=db.values,
+        flush_at=float(flush_at),
+        load=float(load),
+        db_capacity_qps=float(db_capacity_qps),
+        hit_ratio_before=1.0 - db_before / load,
+        db_qps_before=db_before,
         goodput_after=_mean_in(good.t, good.values, duration * 0.75, duration),
     )
 
@@ -377,8 +467,9 @@ class JitterContention:
     clients: int
 
 
-def jitter_contention(clients: int = 100, work: float = 0.01, base: float = 0.01,
-                      cap: float = 2.0, seed: int = 1) -> JitterContention:
+def jitter_contention(
+    clients: int = 100, work: float = 0.01, base: float = 0.01, cap: float = 2.0, seed: int = 1
+) -> JitterContention:
     """Backoff with and without jitter when ``clients`` callers contend at once.
 
     Every client needs one successful call to a resource that serves one call at a
@@ -403,8 +494,7 @@ def jitter_contention(clients: int = 100, work: float = 0.01, base: float = 0.01
     for jitter in JITTERS:
         client = Client(retries=1000, backoff=Backoff(base=base, cap=cap, jitter=jitter))
         horizon = 2 * clients * cap + 50 * cap  # room even for lock-step retries
-        result = simulate(station, Burst(clients), horizon, seed=seed, warmup=0.0,
-                          client=client)
+        result = simulate(station, Burst(clients), horizon, seed=seed, warmup=0.0, client=client)
         done = result.finish[result.status == Status.COMPLETED]
         times.append(float(done.max()) if done.size == clients else float("inf"))
         calls.append(result.counters["client.attempts"])

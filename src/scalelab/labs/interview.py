@@ -67,9 +67,16 @@ class TenXRow:
     holds: bool
 
 
-def ten_x(read_fraction: float = 0.9, load: float = 10_000.0, db_capacity_qps: float = 1000.0,
-          batch: int = 10, p99_target: float = 0.2, duration: float = 1.0,
-          options: tuple[str, ...] | None = None, seed: int = 1) -> list[TenXRow]:
+def ten_x(
+    read_fraction: float = 0.9,
+    load: float = 10_000.0,
+    db_capacity_qps: float = 1000.0,
+    batch: int = 10,
+    p99_target: float = 0.2,
+    duration: float = 1.0,
+    options: tuple[str, ...] | None = None,
+    seed: int = 1,
+) -> list[TenXRow]:
     """A database that handles ``db_capacity_qps`` meets ``load`` requests/s (one query
     each, 0.5 s client timeout) under each option of ``TEN_X_OPTIONS``.
 
@@ -119,25 +126,48 @@ def ten_x(read_fraction: float = 0.9, load: float = 10_000.0, db_capacity_qps: f
             if capacity <= 0:
                 raise ValueError(f"batch={batch!r}: batched writes alone exceed the database")
             rate, mix = reads, 1.0
-            per_node = (max(misses / replicas, writes / batch) if replicas
-                        else misses + writes / batch)
+            per_node = (
+                max(misses / replicas, writes / batch) if replicas else misses + writes / batch
+            )
         else:
             rate, mix = load, read_fraction
-            per_node = max(misses / (shards * max(replicas, 1)),
-                           writes / shards + (0 if replicas else misses / shards))
-        db = Database(capacity_qps=capacity, concurrency=8, read_replicas=replicas,
-                      shards=shards)
-        system_ = RequestResponse(app=app, db=db, cache=Cache(hit_ratio=hit) if hit else None,
-                                  lb=LoadBalancer("least_connections"), network=0.0)
-        r = simulate(system_, Poisson(rate, keys=Uniform(100_000), read_fraction=mix),
-                     duration, seed=seed, client=Client(timeout=0.5))
+            per_node = max(
+                misses / (shards * max(replicas, 1)),
+                writes / shards + (0 if replicas else misses / shards),
+            )
+        db = Database(capacity_qps=capacity, concurrency=8, read_replicas=replicas, shards=shards)
+        system_ = RequestResponse(
+            app=app,
+            db=db,
+            cache=Cache(hit_ratio=hit) if hit else None,
+            lb=LoadBalancer("least_connections"),
+            network=0.0,
+        )
+        r = simulate(
+            system_,
+            Poisson(rate, keys=Uniform(100_000), read_fraction=mix),
+            duration,
+            seed=seed,
+            client=Client(timeout=0.5),
+        )
         p99 = p99_or_inf(r.latency)
         timed_out = r.counts.timed_out / r.counts.generated
-        busiest = max(c.utilization for name, c in r.components.items()
-                      if name.startswith("db") and not name.endswith(".pool"))
-        rows.append(TenXRow(label, float(read_fraction), float(per_node), p99, timed_out,
-                            float(busiest), bool(p99 <= p99_target and timed_out < 0.01
-                                                 and per_node <= 0.9 * db_capacity_qps)))
+        busiest = max(
+            c.utilization
+            for name, c in r.components.items()
+            if name.startswith("db") and not name.endswith(".pool")
+        )
+        rows.append(
+            TenXRow(
+                label,
+                float(read_fraction),
+                float(per_node),
+                p99,
+                timed_out,
+                float(busiest),
+                bool(p99 <= p99_target and timed_out < 0.01 and per_node <= 0.9 * db_capacity_qps),
+            )
+        )
     return rows
 
 
@@ -188,29 +218,50 @@ def drill(seed: int = 1) -> Drill:
     reads = float(rng.choice([0.5, 0.8, 0.9, 0.95, 0.99]))
     hit = float(rng.choice([0.0, 0.5, 0.8, 0.9]))
     db = float(rng.choice([2_000, 5_000, 10_000, 20_000]))
-    s = Scenario(users=users, requests_per_user_per_day=per_day, peak_factor=peak,
-                 read_fraction=reads, cache_hit_ratio=hit, db_capacity_qps=db)
+    s = Scenario(
+        users=users,
+        requests_per_user_per_day=per_day,
+        peak_factor=peak,
+        read_fraction=reads,
+        cache_hit_ratio=hit,
+        db_capacity_qps=db,
+    )
     e = envelope(s)
-    question = (f"{users:,.0f} daily active users each make {per_day:,.0f} requests a day; "
-                f"the peak is {peak:g}x the daily average; {reads:.0%} of requests are "
-                f"reads and a cache answers {hit:.0%} of them. One database node does "
-                f"{db:,.0f} queries/s. At 70% utilization, how many database nodes serve "
-                "the reads, and how many shards take the writes?")
+    question = (
+        f"{users:,.0f} daily active users each make {per_day:,.0f} requests a day; "
+        f"the peak is {peak:g}x the daily average; {reads:.0%} of requests are "
+        f"reads and a cache answers {hit:.0%} of them. One database node does "
+        f"{db:,.0f} queries/s. At 70% utilization, how many database nodes serve "
+        "the reads, and how many shards take the writes?"
+    )
     steps = [
         f"Average: {users:,.0f} x {per_day:,.0f} / 86,400 s = {e.average_rps:,.0f} req/s.",
         f"Peak: x {peak:g} = {e.peak_rps:,.0f} req/s: {e.peak_reads:,.0f} reads, "
         f"{e.peak_writes:,.0f} writes.",
-        f"Reads reaching the database: {e.peak_reads:,.0f} x (1 - {hit:g}) = "
-        f"{e.db_reads:,.0f} /s.",
+        f"Reads reaching the database: {e.peak_reads:,.0f} x (1 - {hit:g}) = {e.db_reads:,.0f} /s.",
         f"Read nodes: {e.db_reads:,.0f} / (0.7 x {db:,.0f}) -> {e.db_read_nodes}.",
         f"Write shards: {e.peak_writes:,.0f} / (0.7 x {db:,.0f}) -> {e.db_write_shards}.",
     ]
-    unit = next(c for c in check_estimate(s, requests=5000, seed=seed)
-                if c.component == "database read nodes")
-    check = (f"Simulated: one read node at its share ({unit.utilization:.0%} busy) has a p99 "
-             f"of {unit.p99 * 1000:,.1f} ms; with no headroom "
-             f"({max(1, math.ceil(e.db_reads / db))} nodes) p99 is "
-             + ("unbounded (the queue grows)" if math.isinf(unit.p99_at_full)
-                else f"{unit.p99_at_full * 1000:,.1f} ms") + ".")
-    return Drill(seed, question, steps, {"read nodes": e.db_read_nodes,
-                                         "write shards": e.db_write_shards}, check)
+    unit = next(
+        c
+        for c in check_estimate(s, requests=5000, seed=seed)
+        if c.component == "database read nodes"
+    )
+    check = (
+        f"Simulated: one read node at its share ({unit.utilization:.0%} busy) has a p99 "
+        f"of {unit.p99 * 1000:,.1f} ms; with no headroom "
+        f"({max(1, math.ceil(e.db_reads / db))} nodes) p99 is "
+        + (
+            "unbounded (the queue grows)"
+            if math.isinf(unit.p99_at_full)
+            else f"{unit.p99_at_full * 1000:,.1f} ms"
+        )
+        + "."
+    )
+    return Drill(
+        seed,
+        question,
+        steps,
+        {"read nodes": e.db_read_nodes, "write shards": e.db_write_shards},
+        check,
+    )

@@ -32,20 +32,26 @@ DEFAULT_UTILIZATIONS = (0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
 def _utilizations(values: tuple[float, ...]) -> np.ndarray:
-    rho = np.array([check_real("utilizations[]", u, low=0.0, high=1.0, low_open=True,
-                               high_open=True) for u in values])
+    rho = np.array(
+        [
+            check_real("utilizations[]", u, low=0.0, high=1.0, low_open=True, high_open=True)
+            for u in values
+        ]
+    )
     if rho.size == 0:
         raise ValueError("utilizations=() is empty; give at least one value in (0, 1)")
     return rho
 
 
-def _station_estimates(servers: int, mean_service: float, rate: float, requests: int,
-                       replications: int, seed: int) -> tuple[Estimate, Estimate]:
+def _station_estimates(
+    servers: int, mean_service: float, rate: float, requests: int, replications: int, seed: int
+) -> tuple[Estimate, Estimate]:
     station = Station(servers=servers, service=Exponential(mean_service))
-    runs = [simulate(station, Poisson(rate), requests / rate, seed=seed * 1000 + i)
-            for i in range(replications)]
-    return (Estimate.of([r.latency.mean for r in runs]),
-            Estimate.of([r.latency.p99 for r in runs]))
+    runs = [
+        simulate(station, Poisson(rate), requests / rate, seed=seed * 1000 + i)
+        for i in range(replications)
+    ]
+    return (Estimate.of([r.latency.mean for r in runs]), Estimate.of([r.latency.p99 for r in runs]))
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,14 @@ class KneeCurve:
     seed: int
 
 
-def knee_curve(servers: int = 1, mean_service: float = 0.01,
-               utilizations: tuple[float, ...] = DEFAULT_UTILIZATIONS,
-               requests: int = 20_000, replications: int = 5, seed: int = 1) -> KneeCurve:
+def knee_curve(
+    servers: int = 1,
+    mean_service: float = 0.01,
+    utilizations: tuple[float, ...] = DEFAULT_UTILIZATIONS,
+    requests: int = 20_000,
+    replications: int = 5,
+    seed: int = 1,
+) -> KneeCurve:
     """Simulate an M/M/c station at several utilizations and compare with the formula.
 
     Parameters
@@ -119,17 +130,36 @@ def knee_curve(servers: int = 1, mean_service: float = 0.01,
     rows = []
     for u in rho:
         rate = u * servers / mean_service
-        mean, p99 = _station_estimates(servers, mean_service, rate, requests, replications,
-                                       seed)
-        rows.append((mean.mean, mean.half_width, p99.mean, p99.half_width,
-                     mmc(rate, 1 / mean_service, servers).mean_response))
+        mean, p99 = _station_estimates(servers, mean_service, rate, requests, replications, seed)
+        rows.append(
+            (
+                mean.mean,
+                mean.half_width,
+                p99.mean,
+                p99.half_width,
+                mmc(rate, 1 / mean_service, servers).mean_response,
+            )
+        )
     cols = np.array(rows).T
     exact_p99 = None
     if servers == 1:
-        exact_p99 = np.array([mm1_response_quantile(u / mean_service, 1 / mean_service, 0.99)
-                              for u in rho])
-    return KneeCurve(servers, float(mean_service), rho, cols[0], cols[1], cols[2], cols[3],
-                     cols[4], exact_p99, requests, replications, seed)
+        exact_p99 = np.array(
+            [mm1_response_quantile(u / mean_service, 1 / mean_service, 0.99) for u in rho]
+        )
+    return KneeCurve(
+        servers,
+        float(mean_service),
+        rho,
+        cols[0],
+        cols[1],
+        cols[2],
+        cols[3],
+        cols[4],
+        exact_p99,
+        requests,
+        replications,
+        seed,
+    )
 
 
 @dataclass(frozen=True)
@@ -160,9 +190,13 @@ class Pooling:
     split_formula: np.ndarray
 
 
-def pooling_comparison(servers: int = 4, mean_service: float = 0.01,
-                       utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
-                       requests: int = 20_000, seed: int = 1) -> Pooling:
+def pooling_comparison(
+    servers: int = 4,
+    mean_service: float = 0.01,
+    utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
+    requests: int = 20_000,
+    seed: int = 1,
+) -> Pooling:
     """Why one queue for c servers beats c queues (what a load balancer that sends each
     request to a random server builds).
 
@@ -190,13 +224,28 @@ def pooling_comparison(servers: int = 4, mean_service: float = 0.01,
     out = []
     for u in rho:
         rate = u * servers / mean_service
-        pooled = simulate(Station(servers=servers, service=Exponential(mean_service)),
-                          Poisson(rate), requests / rate, seed=seed)
-        split = simulate(Station(servers=1, service=Exponential(mean_service)),
-                         Poisson(rate / servers), requests / (rate / servers), seed=seed)
-        out.append((pooled.latency.mean, split.latency.mean, pooled.latency.p99,
-                    split.latency.p99, mmc(rate, 1 / mean_service, servers).mean_response,
-                    mmc(rate / servers, 1 / mean_service, 1).mean_response))
+        pooled = simulate(
+            Station(servers=servers, service=Exponential(mean_service)),
+            Poisson(rate),
+            requests / rate,
+            seed=seed,
+        )
+        split = simulate(
+            Station(servers=1, service=Exponential(mean_service)),
+            Poisson(rate / servers),
+            requests / (rate / servers),
+            seed=seed,
+        )
+        out.append(
+            (
+                pooled.latency.mean,
+                split.latency.mean,
+                pooled.latency.p99,
+                split.latency.p99,
+                mmc(rate, 1 / mean_service, servers).mean_response,
+                mmc(rate / servers, 1 / mean_service, 1).mean_response,
+            )
+        )
     cols = np.array(out).T
     return Pooling(servers, rho, *cols)
 
@@ -223,9 +272,13 @@ class LittleCheck:
     product: np.ndarray
 
 
-def littles_law_check(rates: tuple[float, ...] = (20.0, 50.0, 80.0, 95.0), servers: int = 1,
-                      mean_service: float = 0.01, duration: float = 600.0,
-                      seed: int = 1) -> LittleCheck:
+def littles_law_check(
+    rates: tuple[float, ...] = (20.0, 50.0, 80.0, 95.0),
+    servers: int = 1,
+    mean_service: float = 0.01,
+    duration: float = 600.0,
+    seed: int = 1,
+) -> LittleCheck:
     """Measure L, lambda and W on simulated runs at several arrival rates.
 
     Parameters
@@ -248,8 +301,9 @@ def littles_law_check(rates: tuple[float, ...] = (20.0, 50.0, 80.0, 95.0), serve
     for rate in rates:
         check_real("rates[]", rate, low=0.0, high=capacity, low_open=True, high_open=True)
         r = simulate(station, Poisson(rate), duration, seed=seed)
-        rows.append((r.offered_rate, r.latency.mean, r.in_system(),
-                     r.offered_rate * r.latency.mean))
+        rows.append(
+            (r.offered_rate, r.latency.mean, r.in_system(), r.offered_rate * r.latency.mean)
+        )
     cols = np.array(rows).T
     return LittleCheck(*cols)
 
@@ -287,8 +341,13 @@ class OperatingPoint:
     p99: float
 
 
-def operating_point(arrival_rate: float = 80.0, servers: int = 1, mean_service: float = 0.01,
-                    requests: int = 20_000, seed: int = 1) -> OperatingPoint:
+def operating_point(
+    arrival_rate: float = 80.0,
+    servers: int = 1,
+    mean_service: float = 0.01,
+    requests: int = 20_000,
+    seed: int = 1,
+) -> OperatingPoint:
     """Simulate one M/M/c station at ``arrival_rate`` (exact fast path, a few
     milliseconds) beside its exact mean-response curve: chapter 2's live widget.
 
@@ -317,5 +376,14 @@ def operating_point(arrival_rate: float = 80.0, servers: int = 1, mean_service: 
         result = unit_run(arrival_rate, servers, mean_service, requests, seed)
         if not result.overloaded:
             mean, p99 = float(result.latency.mean), p99_or_inf(result.latency)
-    return OperatingPoint(float(arrival_rate), servers, float(mean_service), capacity,
-                          arrival_rate / capacity, rates, curve, mean, p99)
+    return OperatingPoint(
+        float(arrival_rate),
+        servers,
+        float(mean_service),
+        capacity,
+        arrival_rate / capacity,
+        rates,
+        curve,
+        mean,
+        p99,
+    )

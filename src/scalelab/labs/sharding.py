@@ -43,9 +43,15 @@ class ShardLoad:
     shard_capacity_qps: float
 
 
-def shard_load(shards: int = 8, skews: tuple[float, ...] = (0.0, 0.8, 1.1),
-               load: float = 4000.0, shard_capacity_qps: float = 1000.0,
-               n_keys: int = 10_000, duration: float = 3.0, seed: int = 1) -> ShardLoad:
+def shard_load(
+    shards: int = 8,
+    skews: tuple[float, ...] = (0.0, 0.8, 1.1),
+    load: float = 4000.0,
+    shard_capacity_qps: float = 1000.0,
+    n_keys: int = 10_000,
+    duration: float = 3.0,
+    seed: int = 1,
+) -> ShardLoad:
     """Hash-sharded database: keys map to ``hash(key) % shards``; a hot key's shard
     carries that key's whole load.
 
@@ -68,8 +74,11 @@ def shard_load(shards: int = 8, skews: tuple[float, ...] = (0.0, 0.8, 1.1),
     skews_ = check_reals("skews", skews, low=0.0, high=5.0)
     check_positive("load", load)
     db = Database(capacity_qps=shard_capacity_qps, concurrency=8, shards=shards)
-    system_ = RequestResponse(app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
-                              db=db, lb=LoadBalancer("least_connections"))
+    system_ = RequestResponse(
+        app=AppTier(servers=8, workers=64, service=Exponential(0.001)),
+        db=db,
+        lb=LoadBalancer("least_connections"),
+    )
     util, p99, hottest = [], [], []
     for s in skews_:
         keys = Zipf(n_keys, s)
@@ -77,8 +86,14 @@ def shard_load(shards: int = 8, skews: tuple[float, ...] = (0.0, 0.8, 1.1),
         util.append([r.components[f"db[{i}]"].utilization for i in range(shards)])
         p99.append(p99_or_inf(r.latency))
         hottest.append(keys.probabilities()[0])
-    return ShardLoad(np.array(skews_), np.array(util), np.array(p99), np.array(hottest),
-                     float(load), float(shard_capacity_qps))
+    return ShardLoad(
+        np.array(skews_),
+        np.array(util),
+        np.array(p99),
+        np.array(hottest),
+        float(load),
+        float(shard_capacity_qps),
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,9 @@ class Resharding:
     ideal: np.ndarray
 
 
-def resharding(old: int = 8, new: tuple[int, ...] = (9, 10, 12, 16), n_keys: int = 100_000,
-               vnodes: int = 100) -> Resharding:
+def resharding(
+    old: int = 8, new: tuple[int, ...] = (9, 10, 12, 16), n_keys: int = 100_000, vnodes: int = 100
+) -> Resharding:
     """Grow from ``old`` shards and count the keys whose shard changes.
 
     Parameters

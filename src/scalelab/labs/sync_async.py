@@ -21,8 +21,14 @@ from ..run import simulate
 from ..topology import AppTier, Chain, Database, Service
 from ..workload import Poisson, Spike
 
-__all__ = ["SyncAsync", "sync_vs_async", "ChainAvailability", "chain_availability",
-           "SyncAsyncSweep", "sync_async_sweep"]
+__all__ = [
+    "SyncAsync",
+    "sync_vs_async",
+    "ChainAvailability",
+    "chain_availability",
+    "SyncAsyncSweep",
+    "sync_async_sweep",
+]
 
 
 @dataclass(frozen=True)
@@ -58,18 +64,31 @@ class SyncAsync:
             ("client latency p50 (ms)", ms(s.latency.p50), ms(a.latency.p50)),
             ("client latency p99 (ms)", ms(s.latency.p99), ms(a.latency.p99)),
             ("work done p99 (ms)", ms(s.completion.p99), ms(a.completion.p99)),
-            ("timed out (%)", 100 * s.counts.timed_out / s.counts.generated,
-             100 * a.counts.timed_out / a.counts.generated),
+            (
+                "timed out (%)",
+                100 * s.counts.timed_out / s.counts.generated,
+                100 * a.counts.timed_out / a.counts.generated,
+            ),
             ("peak database queries/s", peak_db(s), peak_db(a)),
-            ("requests completed (%)", 100 * s.counts.completed / s.counts.generated,
-             100 * a.counts.completed / a.counts.generated),
+            (
+                "requests completed (%)",
+                100 * s.counts.completed / s.counts.generated,
+                100 * a.counts.completed / a.counts.generated,
+            ),
         ]
 
 
-def sync_vs_async(base_rate: float = 200.0, spike_rate: float = 600.0,
-                  spike_start: float = 10.0, spike_length: float = 5.0,
-                  db_capacity_qps: float = 400.0, consumers: int = 4,
-                  timeout: float = 2.0, duration: float = 40.0, seed: int = 1) -> SyncAsync:
+def sync_vs_async(
+    base_rate: float = 200.0,
+    spike_rate: float = 600.0,
+    spike_start: float = 10.0,
+    spike_length: float = 5.0,
+    db_capacity_qps: float = 400.0,
+    consumers: int = 4,
+    timeout: float = 2.0,
+    duration: float = 40.0,
+    seed: int = 1,
+) -> SyncAsync:
     """Run one write API both ways through a load spike.
 
     Synchronous: 2 API servers x 16 workers write to the database and answer when it is
@@ -103,11 +122,18 @@ def sync_vs_async(base_rate: float = 200.0, spike_rate: float = 600.0,
     check_real("duration", duration, low=spike_start + spike_length, low_open=True)
     app = AppTier(servers=2, workers=16)
     db = Database(capacity_qps=db_capacity_qps, concurrency=4, pool=8)
-    workload = Poisson(Spike(base=base_rate, peak=spike_rate, start=spike_start,
-                             length=spike_length), read_fraction=0.0)
+    workload = Poisson(
+        Spike(base=base_rate, peak=spike_rate, start=spike_start, length=spike_length),
+        read_fraction=0.0,
+    )
     sync_system = replace(hybrid("sync", app=app, db=db), timeout=timeout)
-    async_system = hybrid("async", app=app, db=db, broker=Broker(partitions=4),
-                          consumers=ConsumerGroup(consumers=consumers))
+    async_system = hybrid(
+        "async",
+        app=app,
+        db=db,
+        broker=Broker(partitions=4),
+        consumers=ConsumerGroup(consumers=consumers),
+    )
     return SyncAsync(
         sync=simulate(sync_system, workload, duration, seed=seed, warmup=0.0),
         async_=simulate(async_system, workload, duration, seed=seed, warmup=0.0),
@@ -145,9 +171,14 @@ class ChainAvailability:
     hop_time: float
 
 
-def chain_availability(max_hops: int = 8, availability: float = 0.99,
-                       hop_time: float = 0.01, requests: int = 2000, seed: int = 1,
-                       lengths: tuple[int, ...] | None = None) -> ChainAvailability:
+def chain_availability(
+    max_hops: int = 8,
+    availability: float = 0.99,
+    hop_time: float = 0.01,
+    requests: int = 2000,
+    seed: int = 1,
+    lengths: tuple[int, ...] | None = None,
+) -> ChainAvailability:
     """Availability multiplies and latency adds along a synchronous chain A -> B -> ...
 
     Each hop does ``hop_time`` seconds of exponential work on 4 lightly loaded servers
@@ -173,23 +204,40 @@ def chain_availability(max_hops: int = 8, availability: float = 0.99,
     check_probability("availability", availability)
     check_positive("hop_time", hop_time)
     check_int("requests", requests, low=100, high=100_000)
-    hops = np.arange(1, max_hops + 1) if lengths is None else np.unique(
-        [check_int("lengths[]", n, low=1, high=max_hops) for n in lengths])
+    hops = (
+        np.arange(1, max_hops + 1)
+        if lengths is None
+        else np.unique([check_int("lengths[]", n, low=1, high=max_hops) for n in lengths])
+    )
     rate = 0.2 * 4 * 8 / hop_time / max_hops  # keep every hop lightly loaded
     simulated, p50, p99 = [], [], []
     for n in hops:
-        services = tuple(Service(f"s{i}", servers=4, workers=8,
-                                 service=Exponential(hop_time), availability=availability)
-                         for i in range(n))
-        result = simulate(Chain(services, network=0.0005), Poisson(rate), requests / rate,
-                          seed=seed, warmup=0.0)
+        services = tuple(
+            Service(
+                f"s{i}",
+                servers=4,
+                workers=8,
+                service=Exponential(hop_time),
+                availability=availability,
+            )
+            for i in range(n)
+        )
+        result = simulate(
+            Chain(services, network=0.0005), Poisson(rate), requests / rate, seed=seed, warmup=0.0
+        )
         settled = result.counts.completed + result.counts.failed
         simulated.append(result.counts.completed / settled if settled else 0.0)
         p50.append(result.latency.p50 or 0.0)
         p99.append(result.latency.p99 or 0.0)
-    return ChainAvailability(hops, float(availability), np.array(simulated),
-                             availability ** hops.astype(float), np.array(p50),
-                             np.array(p99), float(hop_time))
+    return ChainAvailability(
+        hops,
+        float(availability),
+        np.array(simulated),
+        availability ** hops.astype(float),
+        np.array(p50),
+        np.array(p99),
+        float(hop_time),
+    )
 
 
 @dataclass(frozen=True)
@@ -217,9 +265,12 @@ class SyncAsyncSweep:
     db_capacity_qps: float
 
 
-def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
-                     db_capacity_qps: float = 400.0, duration: float = 12.0,
-                     seed: int = 1) -> SyncAsyncSweep:
+def sync_async_sweep(
+    utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95),
+    db_capacity_qps: float = 400.0,
+    duration: float = 12.0,
+    seed: int = 1,
+) -> SyncAsyncSweep:
     """The API of :func:`sync_vs_async` at steady loads, without a client timeout and with
     8 partitions and consumers, as many as the synchronous side's pool has connections.
 
@@ -233,18 +284,28 @@ def sync_async_sweep(utilizations: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9,
         Simulated seconds per run (> 0).
     seed : int
     """
-    utils = check_reals("utilizations", utilizations, low=0.0, high=1.0, low_open=True,
-                        high_open=True)
+    utils = check_reals(
+        "utilizations", utilizations, low=0.0, high=1.0, low_open=True, high_open=True
+    )
     check_positive("db_capacity_qps", db_capacity_qps)
     app = AppTier(servers=2, workers=16)
     db = Database(capacity_qps=db_capacity_qps, concurrency=4, pool=8)
-    systems = {"sync": hybrid("sync", app=app, db=db),
-               "async": hybrid("async", app=app, db=db, broker=Broker(partitions=8),
-                               consumers=ConsumerGroup(consumers=8))}
+    systems = {
+        "sync": hybrid("sync", app=app, db=db),
+        "async": hybrid(
+            "async",
+            app=app,
+            db=db,
+            broker=Broker(partitions=8),
+            consumers=ConsumerGroup(consumers=8),
+        ),
+    }
     client, done, completed = {}, {}, {}
     for mode, system_ in systems.items():
-        runs = [simulate(system_, Poisson(u * db_capacity_qps, read_fraction=0.0), duration,
-                         seed=seed) for u in utils]
+        runs = [
+            simulate(system_, Poisson(u * db_capacity_qps, read_fraction=0.0), duration, seed=seed)
+            for u in utils
+        ]
         client[mode] = np.array([r.latency.p99 for r in runs], dtype=float)
         done[mode] = np.array([r.completion.p99 for r in runs], dtype=float)
         completed[mode] = np.array([r.counts.completed / r.counts.generated for r in runs])

@@ -54,9 +54,15 @@ class FanOutTail:
     extra_load: float
 
 
-def fanout_tail(fanouts: tuple[int, ...] = (1, 5, 10, 20, 50, 100), p_slow: float = 0.01,
-                fast: float = 0.005, slow: float = 0.1, calls: int = 3000,
-                hedge_fanout: int = 20, seed: int = 1) -> FanOutTail:
+def fanout_tail(
+    fanouts: tuple[int, ...] = (1, 5, 10, 20, 50, 100),
+    p_slow: float = 0.01,
+    fast: float = 0.005,
+    slow: float = 0.1,
+    calls: int = 3000,
+    hedge_fanout: int = 20,
+    seed: int = 1,
+) -> FanOutTail:
     """The tail at scale (Dean and Barroso, 2013), simulated against its formula.
 
     Each backend call takes ``fast`` seconds, or ``slow`` with probability ``p_slow``; a
@@ -90,8 +96,9 @@ def fanout_tail(fanouts: tuple[int, ...] = (1, 5, 10, 20, 50, 100), p_slow: floa
     def run(n: int, requests: int, hedge_after: float | None = None) -> SimulationResult:
         # ~5% utilization of the backends whatever the fan-out.
         rate = 0.05 * servers * workers / (n * service.mean)
-        system = FanOut(fanout=n, servers=servers, workers=workers, service=service,
-                        hedge_after=hedge_after)
+        system = FanOut(
+            fanout=n, servers=servers, workers=workers, service=service, hedge_after=hedge_after
+        )
         return simulate(system, Poisson(rate), requests / rate, seed=seed, warmup=0.0)
 
     for n in ns:
@@ -101,9 +108,14 @@ def fanout_tail(fanouts: tuple[int, ...] = (1, 5, 10, 20, 50, 100), p_slow: floa
     hedge_after = float(np.percentile(plain.visit_times("backend"), 95))
     hedged = run(hedge_fanout, max(100, calls // hedge_fanout), hedge_after)
     return FanOutTail(
-        fanout=ns, p_slow=float(p_slow), simulated=np.array(simulated),
-        formula=1 - (1 - p_slow) ** ns, hedge_fanout=hedge_fanout,
-        p99_plain=plain.latency.p99, p99_hedged=hedged.latency.p99, hedge_after=hedge_after,
+        fanout=ns,
+        p_slow=float(p_slow),
+        simulated=np.array(simulated),
+        formula=1 - (1 - p_slow) ** ns,
+        hedge_fanout=hedge_fanout,
+        p99_plain=plain.latency.p99,
+        p99_hedged=hedged.latency.p99,
+        hedge_after=hedge_after,
         extra_load=hedged.counters["fanout.hedges"] / (hedged.counts.completed * hedge_fanout),
     )
 
@@ -135,9 +147,13 @@ class CoordinatedOmission:
     think_time: float
 
 
-def coordinated_omission(utilization: float = 0.9, mean_service: float = 0.01,
-                         clients: int = 10, duration: float = 300.0,
-                         seed: int = 1) -> CoordinatedOmission:
+def coordinated_omission(
+    utilization: float = 0.9,
+    mean_service: float = 0.01,
+    clients: int = 10,
+    duration: float = 300.0,
+    seed: int = 1,
+) -> CoordinatedOmission:
     """Why a closed-loop benchmark under-reports tail latency.
 
     A closed-loop generator waits for each reply before sending again, so when the server
@@ -165,15 +181,19 @@ def coordinated_omission(utilization: float = 0.9, mean_service: float = 0.01,
     lo, hi = 0.0, clients / target
     for _ in range(100):  # bisection on the think time: throughput falls as it grows
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if closed_loop_throughput(clients, mean_service, mid) > target \
-            else (lo, mid)
+        lo, hi = (
+            (mid, hi) if closed_loop_throughput(clients, mean_service, mid) > target else (lo, mid)
+        )
     think = (lo + hi) / 2
     station = Station(servers=1, service=Exponential(mean_service))
     opened = simulate(station, Poisson(target), duration, seed=seed)
     closed = simulate(station, ClosedLoop(clients, Exponential(think)), duration, seed=seed)
     return CoordinatedOmission(
         utilization=closed.components["server"].utilization,
-        open_latency=opened.latencies(), closed_latency=closed.latencies(),
-        open_p99=opened.latency.p99, closed_p99=closed.latency.p99,
-        clients=clients, think_time=think,
+        open_latency=opened.latencies(),
+        closed_latency=closed.latencies(),
+        open_p99=opened.latency.p99,
+        closed_p99=closed.latency.p99,
+        clients=clients,
+        think_time=think,
     )

@@ -31,8 +31,17 @@ from ..topology import BatchServer
 from ..workload import Poisson
 from ._units import p99_or_inf, unit_p99
 
-__all__ = ["batch_capacity", "BatchingCurve", "batching_curve", "BatchRun", "batch_run",
-           "UnitPlan", "units_for_p99", "CostRow", "cost_table"]
+__all__ = [
+    "batch_capacity",
+    "BatchingCurve",
+    "batching_curve",
+    "BatchRun",
+    "batch_run",
+    "UnitPlan",
+    "units_for_p99",
+    "CostRow",
+    "cost_table",
+]
 
 
 def batch_capacity(batch_size: int, overhead: float, per_item: float) -> float:
@@ -74,8 +83,15 @@ class BatchRun:
     load: float
 
 
-def batch_run(load: float, batch_size: int, linger: float = 0.0, overhead: float = 0.002,
-              per_item: float = 0.0002, duration: float = 20.0, seed: int = 1) -> BatchRun:
+def batch_run(
+    load: float,
+    batch_size: int,
+    linger: float = 0.0,
+    overhead: float = 0.002,
+    per_item: float = 0.0002,
+    duration: float = 20.0,
+    seed: int = 1,
+) -> BatchRun:
     """Poisson arrivals at ``load`` per second to a :class:`~scalelab.BatchServer` for
     ``duration`` s (the first 10% is warm-up).
 
@@ -90,14 +106,20 @@ def batch_run(load: float, batch_size: int, linger: float = 0.0, overhead: float
     seed : int
     """
     check_positive("load", load)
-    server = BatchServer(batch_size=batch_size, linger=linger, overhead=overhead,
-                         per_item=per_item)
+    server = BatchServer(batch_size=batch_size, linger=linger, overhead=overhead, per_item=per_item)
     r = simulate(server, Poisson(load), duration, seed=seed)
     completed = r.counts.completed
     p50 = math.inf if r.latency.p50 is None else float(r.latency.p50)
-    return BatchRun(r.throughput, p50, p99_or_inf(r.latency),
-                    completed / max(r.counters["batches"], 1.0), r.overloaded, r.latencies(),
-                    server, float(load))
+    return BatchRun(
+        r.throughput,
+        p50,
+        p99_or_inf(r.latency),
+        completed / max(r.counters["batches"], 1.0),
+        r.overloaded,
+        r.latencies(),
+        server,
+        float(load),
+    )
 
 
 @dataclass(frozen=True)
@@ -132,10 +154,15 @@ class BatchingCurve:
         return int(self.batch_sizes[int(np.argmin(self.p99[:, load_index]))])
 
 
-def batching_curve(batch_sizes: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100),
-                   loads: tuple[float, ...] = (100.0, 400.0, 1000.0, 2000.0, 3500.0),
-                   linger: float = 0.01, overhead: float = 0.002, per_item: float = 0.0002,
-                   duration: float = 10.0, seed: int = 1) -> BatchingCurve:
+def batching_curve(
+    batch_sizes: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100),
+    loads: tuple[float, ...] = (100.0, 400.0, 1000.0, 2000.0, 3500.0),
+    linger: float = 0.01,
+    overhead: float = 0.002,
+    per_item: float = 0.0002,
+    duration: float = 10.0,
+    seed: int = 1,
+) -> BatchingCurve:
     """Sweep batch sizes and loads (same arrivals for every batch size at a load).
 
     Parameters
@@ -151,15 +178,21 @@ def batching_curve(batch_sizes: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100),
     """
     sizes = check_ints("batch_sizes", batch_sizes, 1)
     rates = check_reals("loads", loads, low=0.0, high=1e6, low_open=True)
-    runs = [[batch_run(load, b, linger, overhead, per_item, duration, seed) for load in rates]
-            for b in sizes]
+    runs = [
+        [batch_run(load, b, linger, overhead, per_item, duration, seed) for load in rates]
+        for b in sizes
+    ]
     return BatchingCurve(
-        np.array(sizes), np.array(rates),
+        np.array(sizes),
+        np.array(rates),
         np.array([batch_capacity(b, overhead, per_item) for b in sizes]),
         np.array([[r.throughput for r in row] for row in runs]),
         np.array([[r.p99 for r in row] for row in runs]),
         np.array([[r.overloaded for r in row] for row in runs]),
-        float(linger), float(overhead), float(per_item))
+        float(linger),
+        float(overhead),
+        float(per_item),
+    )
 
 
 _MAX_UNITS = 100_000
@@ -187,8 +220,14 @@ class UnitPlan:
     p99: float
 
 
-def units_for_p99(load: float, slots: int, mean_service: float, p99_target: float,
-                  requests: int = 20_000, seed: int = 1) -> UnitPlan:
+def units_for_p99(
+    load: float,
+    slots: int,
+    mean_service: float,
+    p99_target: float,
+    requests: int = 20_000,
+    seed: int = 1,
+) -> UnitPlan:
     """Smallest number of units, each an M/M/``slots`` queue with mean service time
     ``mean_service``, whose p99 (wait plus service) at ``load / units`` is at most
     ``p99_target``.
@@ -214,9 +253,11 @@ def units_for_p99(load: float, slots: int, mean_service: float, p99_target: floa
     check_positive("p99_target", p99_target)
     check_int("requests", requests, low=1000)
     if p99_target <= -math.log(0.01) * mean_service:
-        raise ValueError(f"p99_target={p99_target!r} is below the p99 of the service alone "
-                         f"({-math.log(0.01) * mean_service:.3g} s); no number of units "
-                         "meets it")
+        raise ValueError(
+            f"p99_target={p99_target!r} is below the p99 of the service alone "
+            f"({-math.log(0.01) * mean_service:.3g} s); no number of units "
+            "meets it"
+        )
     capacity = slots / mean_service
     minimum = math.floor(load / capacity) + 1
     units = minimum
@@ -225,8 +266,10 @@ def units_for_p99(load: float, slots: int, mean_service: float, p99_target: floa
         if p99 <= p99_target:
             return UnitPlan(units, minimum, load / (units * capacity), p99)
         units = max(units + 1, math.ceil(units * 1.05))
-    raise ValueError(f"load={load!r} needs more than {_MAX_UNITS:,} units; "
-                     "lower the load or raise the unit's capacity")
+    raise ValueError(
+        f"load={load!r} needs more than {_MAX_UNITS:,} units; "
+        "lower the load or raise the unit's capacity"
+    )
 
 
 @dataclass(frozen=True)
@@ -241,12 +284,23 @@ class CostRow:
     monthly_cost: float
 
 
-def cost_table(load: float = 2000.0, peak_factor: float = 3.0, read_fraction: float = 0.9,
-               hit_ratio: float = 0.9, p99_target: float = 0.1, staleness_target: float = 1.0,
-               app_mean_service: float = 0.01, app_cores: int = 4, query_mean_service: float = 0.004,
-               db_slots: int = 4, consumer_mean_service: float = 0.01,
-               app_price: float = 150.0, db_price: float = 700.0,
-               partition_price: float = 40.0, seed: int = 1) -> list[CostRow]:
+def cost_table(
+    load: float = 2000.0,
+    peak_factor: float = 3.0,
+    read_fraction: float = 0.9,
+    hit_ratio: float = 0.9,
+    p99_target: float = 0.1,
+    staleness_target: float = 1.0,
+    app_mean_service: float = 0.01,
+    app_cores: int = 4,
+    query_mean_service: float = 0.004,
+    db_slots: int = 4,
+    consumer_mean_service: float = 0.01,
+    app_price: float = 150.0,
+    db_price: float = 700.0,
+    partition_price: float = 40.0,
+    seed: int = 1,
+) -> list[CostRow]:
     """Units and monthly cost of both architectures for a load with peaks.
 
     Request-response sizes everything for the peak (``load x peak_factor``): every
@@ -285,8 +339,11 @@ def cost_table(load: float = 2000.0, peak_factor: float = 3.0, read_fraction: fl
     check_real("peak_factor", peak_factor, low=1.0, high=100.0)
     check_probability("read_fraction", read_fraction)
     check_probability("hit_ratio", hit_ratio)
-    for name, price in (("app_price", app_price), ("db_price", db_price),
-                        ("partition_price", partition_price)):
+    for name, price in (
+        ("app_price", app_price),
+        ("db_price", db_price),
+        ("partition_price", partition_price),
+    ):
         check_non_negative(name, price)
     peak = load * peak_factor
     at_peak = database_load(peak, read_fraction, hit_ratio)
@@ -296,14 +353,20 @@ def cost_table(load: float = 2000.0, peak_factor: float = 3.0, read_fraction: fl
     tier = f"p99 {half * 1000:g} ms at peak"
     app = units_for_p99(peak, app_cores, app_mean_service, half, seed=seed)
     rows = []
-    for arch, db_qps in (("request-response", at_peak.total),
-                         ("event-driven", misses + writes)):
+    for arch, db_qps in (("request-response", at_peak.total), ("event-driven", misses + writes)):
         db = units_for_p99(max(db_qps, 1e-3), db_slots, query_mean_service, half, seed=seed)
         rows.append(CostRow(arch, "app / API servers", peak, tier, app, app.units * app_price))
         rows.append(CostRow(arch, "database nodes", db_qps, tier, db, db.units * db_price))
     if writes > 0:
         consumers = units_for_p99(writes, 1, consumer_mean_service, staleness_target, seed=seed)
-        rows.append(CostRow("event-driven", "partitions + consumers", writes,
-                            f"staleness p99 {staleness_target:g} s (average load)",
-                            consumers, consumers.units * partition_price))
+        rows.append(
+            CostRow(
+                "event-driven",
+                "partitions + consumers",
+                writes,
+                f"staleness p99 {staleness_target:g} s (average load)",
+                consumers,
+                consumers.units * partition_price,
+            )
+        )
     return rows

@@ -7,9 +7,28 @@ site's dark mode). Renderers only: nothing here simulates or draws random number
 
 from __future__ import annotations
 
-from .queues import knee, latency_histogram, operating_point, pooling
-from .sync_async import architectures, chain, sync_async_sweep, sync_vs_async
 from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
+from .estimation import envelope, headroom, sensitivity, ten_x
+from .event_driven import (
+    backpressure,
+    crash_duplicates,
+    dead_letters,
+    hot_partitions,
+    lag_point,
+    lag_spike,
+    partition_grid,
+    replay_window,
+    staleness,
+)
+from .failures import (
+    cold_cache,
+    coordinated_omission,
+    fanout_tail,
+    jitter,
+    metastable,
+    retry_amplification,
+)
+from .queues import knee, latency_histogram, operating_point, pooling
 from .request_response import (
     balancers,
     cache_lever,
@@ -23,27 +42,8 @@ from .request_response import (
     shards,
     stale_reads,
 )
-from .event_driven import (
-    backpressure,
-    crash_duplicates,
-    dead_letters,
-    hot_partitions,
-    lag_point,
-    lag_spike,
-    partition_grid,
-    replay_window,
-    staleness,
-)
+from .sync_async import architectures, chain, sync_async_sweep, sync_vs_async
 from .tradeoffs import batching, batching_point
-from .failures import (
-    cold_cache,
-    coordinated_omission,
-    fanout_tail,
-    jitter,
-    metastable,
-    retry_amplification,
-)
-from .estimation import envelope, headroom, sensitivity, ten_x
 
 __all__ = [
     "knee",

@@ -23,9 +23,14 @@ def figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
 
 def panels(ncols: int, width: float, height: float, **kw: object) -> tuple[Figure, list]:
     """``ncols`` white panels in a row (or ``nrows=`` rows), returned as a flat list."""
-    fig, axes = plt.subplots(1 if "nrows" not in kw else kw.pop("nrows"), ncols,
-                             figsize=(width, height), facecolor="white",
-                             layout="constrained", **kw)
+    fig, axes = plt.subplots(
+        1 if "nrows" not in kw else kw.pop("nrows"),
+        ncols,
+        figsize=(width, height),
+        facecolor="white",
+        layout="constrained",
+        **kw,
+    )
     plt.close(fig)
     axes = list(np.ravel(axes))
     for ax in axes:

@@ -28,8 +28,9 @@ def naive_runs(data: NaiveRuns) -> Figure:
     counts, edges = np.histogram(sync.arrival[timeouts], np.arange(0, sync.duration + 0.5, 0.5))
     axes[1].step(edges[:-1], counts / 0.5, where="post", label="request-response timeouts/s")
     lag = asyn.timeseries("lag", bin_width=0.5)
-    axes[1].plot(lag.t, lag.values / 100, color="tab:orange",
-                 label="event-driven lag (hundreds of messages)")
+    axes[1].plot(
+        lag.t, lag.values / 100, color="tab:orange", label="event-driven lag (hundreds of messages)"
+    )
     for name, result in (("request-response", sync), ("event-driven", asyn)):
         db = result.timeseries("db.completions", bin_width=0.5)
         axes[2].step(db.t, db.values, where="post", label=name)
@@ -49,9 +50,13 @@ def ladder_units(rungs: list[Rung]) -> Figure:
         rows = [r for r in rungs if r.architecture == arch]
         ax.plot([r.users for r in rows], [r.units for r in rows], marker + "-", label=arch)
         for r in rows[1:]:
-            ax.annotate(f"{r.units:,} x {r.bottleneck}\n(one: p99 {r.unit_p99 * 1000:.0f} ms)",
-                        (r.users, r.units), textcoords="offset points",
-                        xytext=(6, -16 if marker == "o" else 4), fontsize=7)
+            ax.annotate(
+                f"{r.units:,} x {r.bottleneck}\n(one: p99 {r.unit_p99 * 1000:.0f} ms)",
+                (r.users, r.units),
+                textcoords="offset points",
+                xytext=(6, -16 if marker == "o" else 4),
+                fontsize=7,
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("users at peak")
@@ -67,8 +72,11 @@ def ladder_utilization(data: UtilizationCurves) -> Figure:
     for ax, (arch, curves) in zip(axes, data.utilization.items(), strict=True):
         for name, values in curves.items():
             crossing = data.saturates_at[arch][name]
-            label = f"{name} (saturates at {crossing:,.0f} users)" if crossing else \
-                f"{name} (never saturates)"
+            label = (
+                f"{name} (saturates at {crossing:,.0f} users)"
+                if crossing
+                else f"{name} (never saturates)"
+            )
             ax.plot(data.users, values, label=label)
         ax.axhline(1.0, color="tab:red", linestyle="--", linewidth=1)
         ax.axhline(data.target_utilization, color="grey", linestyle=":", linewidth=1)
@@ -92,7 +100,10 @@ def ladder_point(data: LadderPoint) -> Figure:
     ax.axvline(data.target_utilization, color="grey", linestyle=":", linewidth=1)
     ax.set_xscale("log")
     ax.set_xlabel("utilization (load / capacity, formula); dashed: saturation")
-    ax.set_title(f"{data.users:,.0f} users ({data.load:,.0f} req/s), {data.architecture}: "
-                 f"first to give out: {worst} ({util[worst]:,.2f}x). Fix: {data.fix}",
-                 fontsize=9, wrap=True)
+    ax.set_title(
+        f"{data.users:,.0f} users ({data.load:,.0f} req/s), {data.architecture}: "
+        f"first to give out: {worst} ({util[worst]:,.2f}x). Fix: {data.fix}",
+        fontsize=9,
+        wrap=True,
+    )
     return fig

@@ -12,24 +12,32 @@ from ._style import figure, log_scale, panels, to_ms
 
 __all__ = ["headroom", "ten_x", "envelope", "sensitivity"]
 
-_UNITS = (("app servers", "app_servers"), ("database read nodes", "db_read_nodes"),
-          ("database write shards", "db_write_shards"), ("partitions", "partitions"),
-          ("broker clusters", "broker_clusters"))
-
+_UNITS = (
+    ("app servers", "app_servers"),
+    ("database read nodes", "db_read_nodes"),
+    ("database write shards", "db_write_shards"),
+    ("partitions", "partitions"),
+    ("broker clusters", "broker_clusters"),
+)
 
 
 def headroom(data: Headroom) -> Figure:
     """p99 of one unit against the utilization it runs at."""
     fig, ax = figure(8, 3.8)
     for i, slots in enumerate(data.slots):
-        ax.plot(data.utilizations * 100, to_ms(data.p99[i]), "o-",
-                label=f"{slots} worker{'s' if slots > 1 else ''} per unit")
+        ax.plot(
+            data.utilizations * 100,
+            to_ms(data.p99[i]),
+            "o-",
+            label=f"{slots} worker{'s' if slots > 1 else ''} per unit",
+        )
     ax.axvline(70, color="grey", linestyle=":", label="70% target")
     log_scale(ax)
     ax.set_xlabel("utilization the unit is sized for (%)")
     ax.set_ylabel("p99 of one unit (ms, log scale)")
-    ax.set_title(f"one unit completing {data.capacity:,.0f} requests/s when saturated",
-                 fontsize="medium")
+    ax.set_title(
+        f"one unit completing {data.capacity:,.0f} requests/s when saturated", fontsize="medium"
+    )
     ax.legend(fontsize="small")
     return fig
 
@@ -44,9 +52,17 @@ def ten_x(rows: list[TenXRow]) -> Figure:
         p99 = [min(r.p99, 10.0) * 1000 for r in mine]
         colors = ["tab:green" if r.holds else "tab:red" for r in mine]
         bars = ax.barh(labels, p99, color=colors)
-        ax.bar_label(bars, ["no replies" if r.p99 == np.inf else
-                            f"{r.p99 * 1000:,.0f} ms, db {r.busiest_node_load:,.0f}/s"
-                            for r in mine], padding=3, fontsize="small")
+        ax.bar_label(
+            bars,
+            [
+                "no replies"
+                if r.p99 == np.inf
+                else f"{r.p99 * 1000:,.0f} ms, db {r.busiest_node_load:,.0f}/s"
+                for r in mine
+            ],
+            padding=3,
+            fontsize="small",
+        )
         log_scale(ax, "x")
         ax.set_xlim(5, 2e5)
         ax.set_title(f"{mix:.0%} reads", fontsize="medium")
@@ -66,11 +82,13 @@ def envelope(data: Envelope) -> Figure:
     ax.set_xlim(0.8, max(counts) * 4)
     ax.invert_yaxis()
     ax.set_xlabel(f"units at {s.target_utilization:.0%} utilization (formula; log scale)")
-    ax.set_title(f"{s.users:,.0f} users x {s.requests_per_user_per_day:,.0f} requests/day: "
-                 f"average {data.average_rps:,.0f}/s, peak {data.peak_rps:,.0f}/s\n"
-                 f"{s.read_fraction:.0%} reads, {s.cache_hit_ratio:.0%} of them from cache; "
-                 f"database {data.db_reads:,.0f} reads/s + {data.peak_writes:,.0f} writes/s",
-                 fontsize="medium")
+    ax.set_title(
+        f"{s.users:,.0f} users x {s.requests_per_user_per_day:,.0f} requests/day: "
+        f"average {data.average_rps:,.0f}/s, peak {data.peak_rps:,.0f}/s\n"
+        f"{s.read_fraction:.0%} reads, {s.cache_hit_ratio:.0%} of them from cache; "
+        f"database {data.db_reads:,.0f} reads/s + {data.peak_writes:,.0f} writes/s",
+        fontsize="medium",
+    )
     return fig
 
 
@@ -78,9 +96,11 @@ def sensitivity(data: Sensitivity) -> Figure:
     """Database read nodes, write shards and app servers as one assumption varies
     (formula)."""
     fig, ax = figure(8, 3.8)
-    for label, values in (("app servers", data.app_servers),
-                          ("database read nodes", data.db_read_nodes),
-                          ("database write shards", data.db_write_shards)):
+    for label, values in (
+        ("app servers", data.app_servers),
+        ("database read nodes", data.db_read_nodes),
+        ("database write shards", data.db_write_shards),
+    ):
         ax.plot(data.values, values, "o-", label=label)
     ax.axvline(data.baseline, color="grey", linestyle=":", label="the scenario's value")
     log_scale(ax)

@@ -16,14 +16,24 @@ from ..labs.event_driven import (
 )
 from ._style import figure, log_scale, panels, to_ms
 
-__all__ = ["partition_grid", "lag_spike", "hot_partitions", "replay_window", "backpressure", "dead_letters", "staleness", "crash_duplicates", "lag_point"]
+__all__ = [
+    "partition_grid",
+    "lag_spike",
+    "hot_partitions",
+    "replay_window",
+    "backpressure",
+    "dead_letters",
+    "staleness",
+    "crash_duplicates",
+    "lag_point",
+]
 
 
 def partition_grid(data: PartitionGrid) -> Figure:
     """Throughput against consumers, one line per partition count."""
     fig, ax = figure(8, 4)
     for i, p in enumerate(data.partitions):
-        line, = ax.plot(data.consumers, data.throughput[i], marker="o", label=f"{p} partitions")
+        (line,) = ax.plot(data.consumers, data.throughput[i], marker="o", label=f"{p} partitions")
         ax.plot(data.consumers, data.formula[i], ":", color=line.get_color())
     ax.plot([], [], "k:", label="formula: min(partitions, consumers) x per consumer")
     ax.set_xlabel("consumers in the group")
@@ -40,10 +50,13 @@ def lag_spike(data: LagSpike) -> Figure:
     ax.axvspan(data.start, data.end, color="tab:red", alpha=0.1, label="spike")
     ax.plot(data.t, data.lag, label="lag, simulated (messages)")
     if np.isfinite(data.drain_formula):
-        ax.plot([data.start, data.end, data.end + data.drain_formula],
-                [0, data.peak_formula, 0], "k--",
-                label=f"formula: +{max(data.spike - data.capacity, 0):,.0f}/s, then "
-                      f"-{data.capacity - data.base:,.0f}/s")
+        ax.plot(
+            [data.start, data.end, data.end + data.drain_formula],
+            [0, data.peak_formula, 0],
+            "k--",
+            label=f"formula: +{max(data.spike - data.capacity, 0):,.0f}/s, then "
+            f"-{data.capacity - data.base:,.0f}/s",
+        )
     ax.set_xlabel("time (s)")
     ax.set_ylabel("messages waiting")
     ax.set_ylim(bottom=0)
@@ -57,10 +70,18 @@ def hot_partitions(data: HotPartitions) -> Figure:
     parts = np.arange(data.share.shape[1])
     width = 0.8 / len(data.skews)
     for i, s in enumerate(data.skews):
-        left.bar(parts + (i - (len(data.skews) - 1) / 2) * width, data.share[i] * 100, width,
-                 label=f"Zipf s = {s:g}")
-    left.axhline(data.per_consumer / data.load * 100, color="tab:red", linestyle=":",
-                 label="what one consumer can take")
+        left.bar(
+            parts + (i - (len(data.skews) - 1) / 2) * width,
+            data.share[i] * 100,
+            width,
+            label=f"Zipf s = {s:g}",
+        )
+    left.axhline(
+        data.per_consumer / data.load * 100,
+        color="tab:red",
+        linestyle=":",
+        label="what one consumer can take",
+    )
     left.set_xticks(parts)
     left.set_xlabel("partition")
     left.set_ylabel("share of messages (%)")
@@ -119,8 +140,9 @@ def staleness(data: Staleness) -> Figure:
     """Share of writes a reader misses, against how long after the write it reads."""
     fig, ax = figure(8, 4)
     for i, u in enumerate(data.utilizations):
-        line, = ax.plot(to_ms(data.delays), data.stale[i] * 100, "o-",
-                        label=f"consumer at {u:.0%}")
+        (line,) = ax.plot(
+            to_ms(data.delays), data.stale[i] * 100, "o-", label=f"consumer at {u:.0%}"
+        )
         ax.plot(to_ms(data.delays), data.formula[i] * 100, ":", color=line.get_color())
     ax.plot([], [], "k:", label="formula (M/M/1): exp(-(mu - lambda) d)")
     log_scale(ax, "x")
@@ -134,10 +156,19 @@ def staleness(data: Staleness) -> Figure:
 def crash_duplicates(data: CrashDuplicates) -> Figure:
     """Duplicates after a crash against the commit interval: simulated and formula."""
     fig, ax = figure(7, 3.8)
-    ax.bar([f"{c:g}" for c in data.commit_intervals], data.duplicates,
-           label="messages processed twice (simulated)")
-    ax.plot([f"{c:g}" for c in data.commit_intervals], data.formula, "k_", markersize=28,
-            mew=2, label="formula: rate x commit interval")
+    ax.bar(
+        [f"{c:g}" for c in data.commit_intervals],
+        data.duplicates,
+        label="messages processed twice (simulated)",
+    )
+    ax.plot(
+        [f"{c:g}" for c in data.commit_intervals],
+        data.formula,
+        "k_",
+        markersize=28,
+        mew=2,
+        label="formula: rate x commit interval",
+    )
     ax.set_xlabel("commit interval (s; 0 = after every message)")
     ax.set_ylabel("duplicates after one crash")
     ax.legend(fontsize="small")
@@ -152,5 +183,7 @@ def lag_point(data: LagSpike) -> Figure:
     fig.axes[0].set_title(
         f"{data.partitions} partitions, {data.consumers} consumers ({active} active, "
         f"{max(data.consumers - data.partitions, 0)} idle): capacity {data.capacity:,.0f}/s, "
-        f"spike {data.spike:,.0f}/s", fontsize="medium")
+        f"spike {data.spike:,.0f}/s",
+        fontsize="medium",
+    )
     return fig

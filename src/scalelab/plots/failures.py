@@ -15,7 +15,14 @@ from ..labs.failures import (
 from ..labs.tail_latency import CoordinatedOmission, FanOutTail
 from ._style import figure, panels
 
-__all__ = ["retry_amplification", "metastable", "cold_cache", "fanout_tail", "coordinated_omission", "jitter"]
+__all__ = [
+    "retry_amplification",
+    "metastable",
+    "cold_cache",
+    "fanout_tail",
+    "coordinated_omission",
+    "jitter",
+]
 
 
 def retry_amplification(data: RetryAmplification) -> Figure:
@@ -36,8 +43,7 @@ def retry_amplification(data: RetryAmplification) -> Figure:
 def metastable(data: MetastableFailure) -> Figure:
     """Goodput over time, one panel per variant, with the trigger shaded."""
     names = list(data.goodput)
-    fig, axes = panels(1, 9, 1.6 * len(names) + 0.6, nrows=len(names), sharex=True,
-                        sharey=True)
+    fig, axes = panels(1, 9, 1.6 * len(names) + 0.6, nrows=len(names), sharex=True, sharey=True)
     for ax, name in zip(axes, names, strict=True):
         ax.axvspan(*data.spike, color="tab:red", alpha=0.15)
         ax.axhline(data.base_load, color="grey", linestyle=":")
@@ -81,8 +87,10 @@ def fanout_tail(data: FanOutTail) -> Figure:
 def coordinated_omission(data: CoordinatedOmission) -> Figure:
     """Latency CDFs measured by an open-loop and a closed-loop generator."""
     fig, ax = figure()
-    for name, values in (("open loop (Poisson)", data.open_latency),
-                         ("closed loop", data.closed_latency)):
+    for name, values in (
+        ("open loop (Poisson)", data.open_latency),
+        ("closed loop", data.closed_latency),
+    ):
         x = np.sort(values) * 1000
         ax.plot(x, np.arange(1, x.size + 1) / x.size, label=name)
     ax.axhline(0.99, color="grey", linestyle=":", label="p99")

@@ -8,18 +8,24 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
 from ..labs.caching import CacheLever, CacheWarmup, LruSizing
-from ..labs.request_response import (
-    BalancerComparison,
-    CacheReplicasPoint,
-    HorizontalScaling,
-    PoolSizing,
-    ReplicaScaling,
-    StaleReads,
-)
+from ..labs.replicas import CacheReplicasPoint, ReplicaScaling, StaleReads
+from ..labs.request_response import BalancerComparison, HorizontalScaling, PoolSizing
 from ..labs.sharding import Resharding, ShardLoad
 from ._style import figure, log_scale, panels, to_ms
 
-__all__ = ["balancers", "horizontal", "pool", "replicas", "stale_reads", "cache_lever", "lru", "cache_warmup", "shards", "resharding", "cache_replicas"]
+__all__ = [
+    "balancers",
+    "horizontal",
+    "pool",
+    "replicas",
+    "stale_reads",
+    "cache_lever",
+    "lru",
+    "cache_warmup",
+    "shards",
+    "resharding",
+    "cache_replicas",
+]
 
 
 def balancers(data: BalancerComparison) -> Figure:
@@ -28,8 +34,12 @@ def balancers(data: BalancerComparison) -> Figure:
     for i, policy in enumerate(data.policies):
         left.plot(data.utilizations * 100, to_ms(data.p99[i]), marker="o", label=policy)
         spread = data.server_utilization[i]
-        right.plot(data.utilizations * 100, spread.max(axis=1) / spread.mean(axis=1),
-                   marker="o", label=policy)
+        right.plot(
+            data.utilizations * 100,
+            spread.max(axis=1) / spread.mean(axis=1),
+            marker="o",
+            label=policy,
+        )
     log_scale(left)
     left.set_xlabel("offered load (% of tier capacity)")
     left.set_ylabel("p99 latency (ms, log scale)")
@@ -46,8 +56,13 @@ def horizontal(data: HorizontalScaling) -> Figure:
     n = data.servers
     grid = np.linspace(n.min(), n.max(), 200)
     left.plot(n, data.throughput, marker="o", label="simulated throughput")
-    left.plot(grid, np.minimum(grid * data.app_capacity, data.db_capacity_qps), "--",
-              color="grey", label="formula: min(servers x app capacity, database)")
+    left.plot(
+        grid,
+        np.minimum(grid * data.app_capacity, data.db_capacity_qps),
+        "--",
+        color="grey",
+        label="formula: min(servers x app capacity, database)",
+    )
     left.axhline(data.load, color="tab:red", linestyle=":", label="offered load")
     left.set_xlabel("app servers")
     left.set_ylabel("requests completed per second")
@@ -68,10 +83,18 @@ def pool(data: PoolSizing) -> Figure:
     ax.plot(data.pools, to_ms(data.p99), marker="o", label="p99 latency")
     ax.plot(data.pools, to_ms(data.pool_wait), marker="s", label="mean wait for a connection")
     ax.plot(data.pools, to_ms(data.db_wait), marker="^", label="mean wait inside the database")
-    ax.axvline(data.in_use, color="grey", linestyle=":",
-               label=f"connections busy on average ({data.in_use:.1f}, Little's law)")
-    ax.axvline(data.db_concurrency, color="tab:green", linestyle="--",
-               label=f"database executes {data.db_concurrency} at once")
+    ax.axvline(
+        data.in_use,
+        color="grey",
+        linestyle=":",
+        label=f"connections busy on average ({data.in_use:.1f}, Little's law)",
+    )
+    ax.axvline(
+        data.db_concurrency,
+        color="tab:green",
+        linestyle="--",
+        label=f"database executes {data.db_concurrency} at once",
+    )
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.set_yscale("symlog", linthresh=1)
@@ -108,8 +131,13 @@ def stale_reads(data: StaleReads) -> Figure:
     colors = ("tab:blue", "tab:orange")
     for (label, sim), color in zip(data.simulated.items(), colors, strict=False):
         ax.plot(data.lags * 1000, sim * 100, "o", color=color, label=f"{label} keys, simulated")
-        ax.plot(data.lags * 1000, data.formula[label] * 100, "--", color=color,
-                label=f"{label} keys, formula")
+        ax.plot(
+            data.lags * 1000,
+            data.formula[label] * 100,
+            "--",
+            color=color,
+            label=f"{label} keys, formula",
+        )
     log_scale(ax, "x")
     log_scale(ax)
     ax.set_xlim(grid[0] * 1000 * 0.8, grid[-1] * 1000 * 1.25)
@@ -123,11 +151,16 @@ def cache_lever(data: CacheLever) -> Figure:
     """Database demand and completions, and p99, against the cache hit ratio."""
     fig, (left, right) = panels(2, 10, 4)
     x = data.hit_ratios * 100
-    left.plot(x, data.db_qps_formula, "--", marker="x", color="grey",
-              label="queries sent (formula: reads x (1 - hit) + writes)")
+    left.plot(
+        x,
+        data.db_qps_formula,
+        "--",
+        marker="x",
+        color="grey",
+        label="queries sent (formula: reads x (1 - hit) + writes)",
+    )
     left.plot(x, data.db_qps, marker="o", label="queries completed (simulated)")
-    left.axhline(data.db_capacity_qps, color="tab:red", linestyle=":",
-                 label="database capacity")
+    left.axhline(data.db_capacity_qps, color="tab:red", linestyle=":", label="database capacity")
     log_scale(left)
     left.set_xlabel("cache hit ratio (%)")
     left.set_ylabel("database queries/s (log scale)")
@@ -143,9 +176,14 @@ def lru(data: LruSizing) -> Figure:
     """LRU hit ratio against cache size for several key skews."""
     fig, ax = figure(7, 4)
     for i, s in enumerate(data.skews):
-        line, = ax.plot(data.sizes, data.formula[i] * 100, "--")
-        ax.plot(data.sizes, data.simulated[i] * 100, "o", color=line.get_color(),
-                label=f"Zipf s = {s:g}")
+        (line,) = ax.plot(data.sizes, data.formula[i] * 100, "--")
+        ax.plot(
+            data.sizes,
+            data.simulated[i] * 100,
+            "o",
+            color=line.get_color(),
+            label=f"Zipf s = {s:g}",
+        )
     ax.plot([], [], "k--", label="Che's approximation (formula)")
     ax.plot([], [], "ko", label="simulated LRU")
     log_scale(ax, "x")
@@ -178,11 +216,18 @@ def shards(data: ShardLoad) -> Figure:
     shards = data.utilization.shape[1]
     width = 0.8 / len(data.skews)
     for i, s in enumerate(data.skews):
-        ax.bar(np.arange(shards) + (i - (len(data.skews) - 1) / 2) * width,
-               data.utilization[i] * 100, width,
-               label=f"Zipf s = {s:g} (hottest key {data.hottest_key_share[i]:.1%})")
-    ax.axhline(data.load / shards / data.shard_capacity_qps * 100, color="grey", linestyle=":",
-               label="even share")
+        ax.bar(
+            np.arange(shards) + (i - (len(data.skews) - 1) / 2) * width,
+            data.utilization[i] * 100,
+            width,
+            label=f"Zipf s = {s:g} (hottest key {data.hottest_key_share[i]:.1%})",
+        )
+    ax.axhline(
+        data.load / shards / data.shard_capacity_qps * 100,
+        color="grey",
+        linestyle=":",
+        label="even share",
+    )
     ax.set_xticks(np.arange(shards))
     ax.set_xlabel("shard")
     ax.set_ylabel("utilization (%)")
@@ -220,14 +265,17 @@ def cache_replicas(data: CacheReplicasPoint) -> Figure:
     lat = to_ms(data.latencies)
     if lat.size:
         right.plot(lat, np.arange(1, lat.size + 1) / lat.size)
-        right.axvline(data.p99 * 1000, color="tab:red", linestyle="--",
-                      label=f"p99 {data.p99 * 1000:,.0f} ms")
+        right.axvline(
+            data.p99 * 1000, color="tab:red", linestyle="--", label=f"p99 {data.p99 * 1000:,.0f} ms"
+        )
         log_scale(right, "x")
         right.legend(fontsize="small", loc="lower right")
     right.set_xlabel("client latency (ms, log scale)")
     right.set_ylabel("fraction of requests")
     right.set_title(f"timed out (1 s): {data.timed_out:.0%}", fontsize="medium")
-    fig.suptitle(f"{data.load:,.0f} req/s, {data.read_fraction:.0%} reads, hit ratio "
-                 f"{data.hit_ratio:.0%}, {data.replicas} replica(s): database gets "
-                 f"{data.db_load.total:,.0f} queries/s")
+    fig.suptitle(
+        f"{data.load:,.0f} req/s, {data.read_fraction:.0%} reads, hit ratio "
+        f"{data.hit_ratio:.0%}, {data.replicas} replica(s): database gets "
+        f"{data.db_load.total:,.0f} queries/s"
+    )
     return fig

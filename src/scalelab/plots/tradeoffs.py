@@ -15,8 +15,12 @@ def batching(data: BatchingCurve) -> Figure:
     """Capacity against batch size, and p99 against batch size at each load."""
     fig, (left, right) = panels(2, 10, 4)
     left.plot(data.batch_sizes, data.capacity, "k--", label="capacity (formula)")
-    left.plot(data.batch_sizes, data.throughput.max(axis=1), "o",
-              label=f"most completed (simulated, {data.loads.max():,.0f}/s offered at most)")
+    left.plot(
+        data.batch_sizes,
+        data.throughput.max(axis=1),
+        "o",
+        label=f"most completed (simulated, {data.loads.max():,.0f}/s offered at most)",
+    )
     left.axhline(1 / data.per_item, color="grey", linestyle=":", label="limit: 1 / per-item cost")
     log_scale(left, "x")
     left.set_xlabel("batch size (log scale)")
@@ -42,15 +46,21 @@ def batching_point(data: BatchRun) -> Figure:
     lat = np.sort(data.latencies)
     ax.hist(to_ms(lat[: max(int(lat.size * 0.999), 1)]), bins=60, color="tab:blue")
     if np.isfinite(data.p99):
-        ax.axvline(data.p99 * 1000, color="tab:red", linestyle="--",
-                   label=f"p99 {data.p99 * 1000:,.1f} ms")
+        ax.axvline(
+            data.p99 * 1000, color="tab:red", linestyle="--", label=f"p99 {data.p99 * 1000:,.1f} ms"
+        )
         ax.legend(fontsize="small")
     ax.set_xlabel("latency (ms; slowest 0.1% left out)")
     ax.set_ylabel("requests")
     capacity = server.capacity
-    state = ("overloaded: the queue grows" if data.load >= capacity
-             else f"{data.load / capacity:.0%} busy")
-    ax.set_title(f"batch {server.batch_size}, linger {server.linger * 1000:g} ms, "
-                 f"{data.load:,.0f}/s offered; capacity {capacity:,.0f}/s ({state})",
-                 fontsize="medium")
+    state = (
+        "overloaded: the queue grows"
+        if data.load >= capacity
+        else f"{data.load / capacity:.0%} busy"
+    )
+    ax.set_title(
+        f"batch {server.batch_size}, linger {server.linger * 1000:g} ms, "
+        f"{data.load:,.0f}/s offered; capacity {capacity:,.0f}/s ({state})",
+        fontsize="medium",
+    )
     return fig
