@@ -87,7 +87,7 @@ WIDGETS = [
             users=[1e4, 1e7, 1e9],
             requests_per_user_per_day=[1.0, 200.0, 1e5],
             read_fraction=[0.0, 0.9, 1.0],
-            cache_hit_ratio=[0.0, 0.99],
+            hit_ratio=[0.0, 0.99],
         ),
     ),
     ("09_interview_practice", "drill", _grid(seed=[0, 1, 7, 500, 1000], reveal=[False, True])),

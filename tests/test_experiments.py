@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 import scalelab as sl
-from scalelab import labs, live, plots
+from scalelab import labs
 
 
 def test_knee_curve_intervals_cover_the_formula():
@@ -65,27 +63,3 @@ def test_quiz_helpers():
         sl.quiz.choice_question("y?", [("a", True, ""), ("b", True, "")])
     with pytest.raises(ValueError, match="answer"):
         sl.quiz.numeric_question("x?", float("nan"))
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: plots.knee(labs.knee_curve(utilizations=(0.5,), replications=2)),
-        lambda: plots.pooling(labs.pooling_comparison(utilizations=(0.5,))),
-        lambda: plots.latency_histogram(sl.simulate(sl.Station(), sl.Poisson(0.5), 500, 1)),
-        lambda: live.operating_point(80.0, 1),
-        lambda: live.operating_point(500.0, 2),  # beyond capacity: says so, no error
-        lambda: plots.architectures(),
-        lambda: live.chain_availability(max_hops=3, requests=200),
-        lambda: plots.sync_vs_async(labs.sync_vs_async(duration=20.0)),
-        lambda: plots.ladder_utilization(labs.utilization_curves()),
-        lambda: plots.ladder_units(labs.ladder(users=(100, 10_000), duration=5.0)),
-        lambda: live.ladder_point(1e6, "event-driven"),
-        lambda: plots.naive_runs(labs.naive_runs(users=5_000, duration=5.0)),
-    ],
-)
-def test_plots_return_a_closed_figure(make):
-    fig = make()
-    assert isinstance(fig, Figure) and fig.axes
-    assert fig.number not in plt.get_fignums()  # shown once, as the cell's value
-    assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # readable in dark mode

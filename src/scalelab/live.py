@@ -115,7 +115,7 @@ def envelope(
     users: float = 1_000_000.0,
     requests_per_user_per_day: float = 100.0,
     read_fraction: float = 0.9,
-    cache_hit_ratio: float = 0.8,
+    hit_ratio: float = 0.8,
 ) -> Figure:
     """Chapter 8: units each component needs at 70% utilization (formula), for a
     :class:`scalelab.labs.Scenario` with the other assumptions at their defaults."""
@@ -125,7 +125,7 @@ def envelope(
                 users=users,
                 requests_per_user_per_day=requests_per_user_per_day,
                 read_fraction=read_fraction,
-                cache_hit_ratio=cache_hit_ratio,
+                hit_ratio=hit_ratio,
             )
         )
     )

@@ -56,7 +56,7 @@ class Scenario:
         launches, events).
     read_fraction : float
         Share of requests that only read, in [0, 1]; social feeds ~0.99, payments ~0.5.
-    cache_hit_ratio : float
+    hit_ratio : float
         Share of reads a cache answers, in [0, 1).
     bytes_per_write : float
         Stored bytes one write adds (> 0).
@@ -86,7 +86,7 @@ class Scenario:
     requests_per_user_per_day: float = 100.0
     peak_factor: float = 3.0
     read_fraction: float = 0.9
-    cache_hit_ratio: float = 0.8
+    hit_ratio: float = 0.8
     bytes_per_write: float = 1_000.0
     bytes_per_response: float = 5_000.0
     app_capacity: float = 1_000.0
@@ -102,7 +102,7 @@ class Scenario:
             value = getattr(self, f.name)
             if f.name in ("read_fraction",):
                 check_probability(f.name, value)
-            elif f.name == "cache_hit_ratio":
+            elif f.name == "hit_ratio":
                 check_real(f.name, value, low=0.0, high=1.0, high_open=True)
             elif f.name == "peak_factor":
                 check_real(f.name, value, low=1.0, high=100.0)
@@ -172,7 +172,7 @@ def envelope(s: Scenario = Scenario()) -> Envelope:
     average = s.users * s.requests_per_user_per_day / SECONDS_PER_DAY
     peak = average * s.peak_factor
     reads, writes = peak * s.read_fraction, peak * (1 - s.read_fraction)
-    db_reads = database_load(peak, s.read_fraction, s.cache_hit_ratio).reads
+    db_reads = database_load(peak, s.read_fraction, s.hit_ratio).reads
     u = s.target_utilization
     per_day = average * (1 - s.read_fraction) * SECONDS_PER_DAY * s.bytes_per_write * s.replication
     return Envelope(

@@ -223,7 +223,7 @@ def drill(seed: int = 1) -> Drill:
         requests_per_user_per_day=per_day,
         peak_factor=peak,
         read_fraction=reads,
-        cache_hit_ratio=hit,
+        hit_ratio=hit,
         db_capacity_qps=db,
     )
     e = envelope(s)

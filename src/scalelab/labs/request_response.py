@@ -182,7 +182,7 @@ def horizontal_scaling(
     load: float = 1500.0,
     db_capacity_qps: float = 1000.0,
     workers: int = 8,
-    app_time: float = 0.02,
+    mean_service: float = 0.02,
     duration: float = 6.0,
     seed: int = 1,
 ) -> HorizontalScaling:
@@ -200,7 +200,7 @@ def horizontal_scaling(
         Database saturation throughput (> 0).
     workers : int
         Worker threads per app server (>= 1).
-    app_time : float
+    mean_service : float
         Mean CPU time of the app's own work per request, seconds (> 0).
     duration : float
         Simulated seconds per run (> 0).
@@ -209,11 +209,11 @@ def horizontal_scaling(
     counts = check_ints("servers", servers, 1)
     check_positive("load", load)
     db = Database(capacity_qps=db_capacity_qps, concurrency=8)
-    check_positive("app_time", app_time)
+    check_positive("mean_service", mean_service)
     rows = []
     for n in counts:
         app = AppTier(
-            servers=n, workers=workers, service=Exponential(app_time), queue_limit=workers
+            servers=n, workers=workers, service=Exponential(mean_service), queue_limit=workers
         )
         r = simulate(
             RequestResponse(app=app, db=db, lb=LoadBalancer("least_connections")),
@@ -231,7 +231,7 @@ def horizontal_scaling(
             )
         )
     cols = np.array(rows).T
-    held = app_time + db.mean_query_time + 4 * 0.0005
+    held = mean_service + db.mean_query_time + 4 * 0.0005
     return HorizontalScaling(
         np.array(counts),
         *cols,

@@ -158,7 +158,7 @@ class ChainAvailability:
         ``availability ** hops`` (a formula).
     p50, p99 : numpy.ndarray
         Simulated latency of successful requests, seconds.
-    hop_time : float
+    mean_service : float
         Work per hop, seconds.
     """
 
@@ -168,20 +168,20 @@ class ChainAvailability:
     formula: np.ndarray
     p50: np.ndarray
     p99: np.ndarray
-    hop_time: float
+    mean_service: float
 
 
 def chain_availability(
     max_hops: int = 8,
     availability: float = 0.99,
-    hop_time: float = 0.01,
+    mean_service: float = 0.01,
     requests: int = 2000,
     seed: int = 1,
     lengths: tuple[int, ...] | None = None,
 ) -> ChainAvailability:
     """Availability multiplies and latency adds along a synchronous chain A -> B -> ...
 
-    Each hop does ``hop_time`` seconds of exponential work on 4 lightly loaded servers
+    Each hop does ``mean_service`` seconds of exponential work on 4 lightly loaded servers
     and fails independently with probability ``1 - availability``; one failure fails the
     request. Chapter 1's live widget runs it on three lengths.
 
@@ -191,7 +191,7 @@ def chain_availability(
         Longest chain, 1 to 20.
     availability : float
         Per-hop success probability, in [0, 1].
-    hop_time : float
+    mean_service : float
         Mean work per hop, seconds (> 0).
     requests : int
         Requests simulated per chain length, 100 to 100,000.
@@ -202,14 +202,14 @@ def chain_availability(
     """
     check_int("max_hops", max_hops, low=1, high=20)
     check_probability("availability", availability)
-    check_positive("hop_time", hop_time)
+    check_positive("mean_service", mean_service)
     check_int("requests", requests, low=100, high=100_000)
     hops = (
         np.arange(1, max_hops + 1)
         if lengths is None
         else np.unique([check_int("lengths[]", n, low=1, high=max_hops) for n in lengths])
     )
-    rate = 0.2 * 4 * 8 / hop_time / max_hops  # keep every hop lightly loaded
+    rate = 0.2 * 4 * 8 / mean_service / max_hops  # keep every hop lightly loaded
     simulated, p50, p99 = [], [], []
     for n in hops:
         services = tuple(
@@ -217,7 +217,7 @@ def chain_availability(
                 f"s{i}",
                 servers=4,
                 workers=8,
-                service=Exponential(hop_time),
+                service=Exponential(mean_service),
                 availability=availability,
             )
             for i in range(n)
@@ -236,7 +236,7 @@ def chain_availability(
         availability ** hops.astype(float),
         np.array(p50),
         np.array(p99),
-        float(hop_time),
+        float(mean_service),
     )
 
 

@@ -85,7 +85,7 @@ def envelope(data: Envelope) -> Figure:
     ax.set_title(
         f"{s.users:,.0f} users x {s.requests_per_user_per_day:,.0f} requests/day: "
         f"average {data.average_rps:,.0f}/s, peak {data.peak_rps:,.0f}/s\n"
-        f"{s.read_fraction:.0%} reads, {s.cache_hit_ratio:.0%} of them from cache; "
+        f"{s.read_fraction:.0%} reads, {s.hit_ratio:.0%} of them from cache; "
         f"database {data.db_reads:,.0f} reads/s + {data.peak_writes:,.0f} writes/s",
         fontsize="medium",
     )

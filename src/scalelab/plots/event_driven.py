@@ -77,7 +77,7 @@ def hot_partitions(data: HotPartitions) -> Figure:
             label=f"Zipf s = {s:g}",
         )
     left.axhline(
-        data.per_consumer / data.load * 100,
+        data.consumer_rate / data.load * 100,
         color="tab:red",
         linestyle=":",
         label="what one consumer can take",
