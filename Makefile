@@ -25,6 +25,7 @@ test: lint unit nbval build-strict browser binder  ## Everything CI checks.
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts _ext
+	$(BIN)/ruff format --check src tests benchmarks scripts _ext
 
 unit: $(STAMP)
 	$(BIN)/pytest tests -m "not browser and not binder" -n 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +196,15 @@ def test_no_public_name_shadows_a_module(namespace):
 def test_importing_scalelab_does_not_import_matplotlib():
     code = "import sys, scalelab; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_api_reference_documents_exactly_each_namespace():
+    """As SimPy keeps its ``__all__`` and its table of contents in sync."""
+    page = (PACKAGE.parents[1] / "chapters" / "api_reference.md").read_text()
+    documented = set(re.findall(r"^\.\. auto(?:class|function|data):: (scalelab\S*)", page, re.M))
+    expected = {f"scalelab.{n}" for n in scalelab.__all__ if n not in NAMESPACES}
+    for name in ("labs", "plots", "live", "quiz"):
+        expected |= {f"scalelab.{name}.{n}" for n in getattr(scalelab, name).__all__}
+        assert f".. automodule:: scalelab.{name}" in page
+    assert set(scalelab.theory.__all__) <= set(scalelab.__all__)  # promoted, documented
+    assert sorted(documented - expected) == [] and sorted(expected - documented) == []

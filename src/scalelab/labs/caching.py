@@ -128,7 +128,7 @@ def lru_sizing(
 ) -> LruSizing:
     """Run an LRU cache of each size on Zipf keys and count hits after the first third of
     the run (the cache starts holding the most popular keys), next to Che's approximation
-    (:func:`scalelab.theory.lru_hit_ratio`).
+    (:func:`scalelab.lru_hit_ratio`).
 
     Parameters
     ----------
