@@ -144,9 +144,14 @@ def simulate(
     SimulationResult
     """
     duration, warmup = _check(system, workload, duration, seed, warmup, engine, client)
-    if isinstance(system, BatchServer):
+    if isinstance(system, BatchServer) or (
+        engine != "simpy" and fast_path_applies(system, workload, client)
+    ):
         arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
-        finish, status, log, counters = run_batch(system, arrival, duration)
+        if isinstance(system, BatchServer):
+            finish, status, log, counters = run_batch(system, arrival, duration)
+        else:
+            (finish, status, log), counters = run_fast(system, arrival, seed, duration), {}
         return build_result(
             duration=duration,
             warmup=warmup,
@@ -157,20 +162,6 @@ def simulate(
             status=status,
             logs=[log],
             counters=counters,
-        )
-    if engine != "simpy" and fast_path_applies(system, workload, client):
-        arrival = workload.arrival_times(stream(seed, "arrivals"), duration)
-        finish, status, log = run_fast(system, arrival, seed, duration)
-        return build_result(
-            duration=duration,
-            warmup=warmup,
-            seed=seed,
-            engine="fast",
-            arrival=arrival,
-            finish=finish,
-            status=status,
-            logs=[log],
-            counters={},
         )
     run, logs = run_simpy(system, workload, duration, seed, client)
     events = isinstance(system, EventDriven)
