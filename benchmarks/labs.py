@@ -4,7 +4,8 @@ Covers: the failure phenomena of ``scalelab.labs.failures`` and ``labs.tail_late
 (budget 1 s each) and the labs of chapters 4-9 (``labs.request_response``,
 ``labs.replicas``, ``labs.caching``, ``labs.sharding``, ``labs.event_driven``,
 ``labs.delivery``, ``labs.tradeoffs``, ``labs.sync_async_sweep``, ``labs.interview``;
-budget 2.5 s each), each called three times; the best time is reported. Exit status 1 if any function misses its budget on this machine.
+budget 2.5 s each), each called three times; the best time is reported. Exit status 1
+if any function misses its budget on this machine.
 
 Usage: python benchmarks/labs.py [--json]
 """
