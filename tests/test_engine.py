@@ -211,7 +211,7 @@ def test_breakdown_adds_up_to_latency():
     # Client -> app -> db -> app -> client: four 2 ms hops.
     assert parts["network"] == pytest.approx(0.008)
     outer = parts["app[0].wait"] + parts["app[0].hold"] + 0.004  # the two client hops
-    assert outer == pytest.approx(result.latency.mean, rel=1e-6)
+    assert outer == pytest.approx(result.success_latency.mean, rel=1e-6)
     assert parts["db.wait"] + parts["db.hold"] + 0.004 < parts["app[0].hold"]
 
 

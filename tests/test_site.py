@@ -12,6 +12,7 @@ import http.server
 import io
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -280,6 +281,21 @@ def test_no_dead_controls(visit):
         "els => els.filter(e => !e.closest('.Quiz')).map(e => e.outerHTML.slice(0, 80))",
     )
     assert dead == []
+
+
+# MyST that failed to render shows as its source: a role, a directive fence, a label line.
+RAW_MYST = re.compile(
+    r"\{(?:glue:text|glue|term|ref|cite:p|cite|numref|doc)\}`|```\{|^\([\w-]+\)=$", re.M
+)
+
+
+def test_no_myst_syntax_shows_as_text(visit):
+    # Prose and tables only: code cells may quote MyST on purpose.
+    text = visit.page.eval_on_selector_all(
+        "article p, article li, article td, article th, article h1, article h2, article h3",
+        "els => els.map(e => e.innerText).join('\\n')",
+    )
+    assert RAW_MYST.findall(text) == []
 
 
 def test_every_internal_link_resolves():

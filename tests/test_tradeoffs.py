@@ -136,3 +136,14 @@ def test_crash_redelivers_what_was_not_committed():
     assert data.duplicates[0] == 0
     np.testing.assert_allclose(data.duplicates[2:], data.formula[2:], rtol=0.15)
     assert np.all(np.diff(data.duplicates) > 0)
+
+
+def test_peak_lag_formulas():
+    hour = labs.peak_lag(average=200.0, peak=600.0, capacity=300.0, peak_seconds=3600.0)
+    assert hour.backlog == pytest.approx(300 * 3600)
+    assert hour.staleness_at_end == pytest.approx(3600.0)
+    assert hour.drain_seconds == pytest.approx(300 * 3600 / 100)
+    assert labs.peak_lag(200.0, 250.0, 300.0, 3600.0).backlog == 0.0
+    assert labs.peak_lag(200.0, 600.0, 150.0, 60.0).drain_seconds == float("inf")
+    with pytest.raises(ValueError, match=r"^peak"):
+        labs.peak_lag(200.0, 100.0, 300.0, 60.0)

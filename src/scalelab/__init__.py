@@ -36,13 +36,12 @@ from .resilience import JITTERS, Backoff, CircuitBreaker, Client, RetryBudget
 from .results import (
     ComponentStats,
     Counts,
-    Estimate,
     LatencyStats,
     SimulationResult,
     Status,
     TimeSeries,
 )
-from .run import ENGINES, fast_path_applies, replicate, simulate
+from .run import ENGINES, Estimate, fast_path_applies, replicate, simulate
 from .theory import (
     DatabaseLoad,
     QueueMetrics,

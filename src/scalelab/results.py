@@ -1,10 +1,7 @@
-"""What a simulation returns: plain frozen dataclasses over numpy arrays, and
-:class:`Estimate`, a mean over replications with its confidence interval.
-"""
+"""What a simulation returns: plain frozen dataclasses over numpy arrays."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -15,7 +12,6 @@ from ._validate import check_positive
 
 __all__ = [
     "Status",
-    "Estimate",
     "LatencyStats",
     "TimeSeries",
     "ComponentStats",
@@ -40,83 +36,10 @@ class Status(IntEnum):
     """A dependency returned an error (event-driven: dead-lettered)."""
 
 
-# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (standard tables).
-_T975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A mean over independent replications with its 95% confidence interval.
-
-    Attributes
-    ----------
-    mean : float
-        Average over replications.
-    half_width : float
-        Half-width of the 95% Student-t interval (0 for one replication).
-    values : tuple of float
-        The per-replication values.
-    """
-
-    mean: float
-    half_width: float
-    values: tuple[float, ...]
-
-    @property
-    def low(self) -> float:
-        """Lower end of the interval."""
-        return self.mean - self.half_width
-
-    @property
-    def high(self) -> float:
-        """Upper end of the interval."""
-        return self.mean + self.half_width
-
-    @classmethod
-    def of(cls, values: list[float]) -> Estimate:
-        """Estimate from per-replication values."""
-        arr = np.asarray(values, dtype=float)
-        if arr.size < 2:
-            return cls(float(arr.mean()), 0.0, tuple(arr.tolist()))
-        t = _T975[arr.size - 2] if arr.size - 1 <= len(_T975) else 1.96
-        half = t * float(arr.std(ddof=1)) / math.sqrt(arr.size)
-        return cls(float(arr.mean()), half, tuple(arr.tolist()))
-
-
 @dataclass(frozen=True)
 class LatencyStats:
-    """Latency of completed requests that arrived after the warm-up, seconds.
+    """Latency percentiles of a set of requests that arrived after the warm-up, seconds
+    (see :attr:`SimulationResult.latency` for which requests).
 
     Percentile fields are ``None`` when no request completed (never NaN).
     """
@@ -228,8 +151,14 @@ class SimulationResult:
     status : numpy.ndarray
         Per request :class:`Status` code (int8).
     latency : LatencyStats
-        What clients saw: ``finish - arrival`` of replied requests that arrived in
-        ``[warmup, duration)``.
+        What clients saw, failures included: for every request that arrived in
+        ``[warmup, duration)``, ``finish - arrival``, the time until it was answered or
+        the client gave up (a timed-out request counts at its timeout, a dropped or
+        failed one when the client learned it); a request still unanswered at the end
+        counts at its age then (their number is ``summary()["unanswered"]``).
+    success_latency : LatencyStats
+        The same over successful replies only. A p99 of successes improves when more
+        requests fail, so show it only beside the failure counts, labelled.
     completion : LatencyStats
         When the work was done: ``done - arrival`` of completed requests that arrived in
         the window (for event-driven systems, produced -> processed).
@@ -256,6 +185,7 @@ class SimulationResult:
     network: np.ndarray
     status: np.ndarray
     latency: LatencyStats
+    success_latency: LatencyStats
     completion: LatencyStats
     counts: Counts
     throughput: float
@@ -278,7 +208,13 @@ class SimulationResult:
         return self.throughput < 0.95 * self.offered_rate
 
     def latencies(self) -> np.ndarray:
-        """Client latencies of replied requests that arrived after the warm-up, seconds."""
+        """What each client that arrived after the warm-up waited, failures included (see
+        :attr:`latency`), seconds, in arrival order."""
+        keep = self.arrival >= self.warmup
+        return np.minimum(self.finish[keep], self.duration) - self.arrival[keep]
+
+    def success_latencies(self) -> np.ndarray:
+        """Latencies of the successful replies among them only, seconds."""
         keep = self.replied & (self.arrival >= self.warmup)
         return self.finish[keep] - self.arrival[keep]
 
@@ -294,9 +230,10 @@ class SimulationResult:
         Parameters
         ----------
         name : str
-            Per bin: ``"throughput"`` (completions/s), ``"latency"`` (mean client latency
-            of replies in the bin, s), ``"completion"`` (mean ``done - arrival`` of work
-            finished in the bin, s; for a read model this is its staleness); at each
+            Per bin: ``"throughput"`` (completions/s), ``"latency"`` (mean client
+            latency, failures included, of requests answered or given up in the bin, s),
+            ``"completion"`` (mean ``done - arrival`` of work finished in the bin, s; for
+            a read model this is its staleness); at each
             sample time: ``"in_flight"``, ``"<component>.queue_length"``,
             ``"<component>.busy"`` (a component or a tier prefix such as ``"app"``, summed
             over ``app[0]``, ``app[1]``, ...), per bin ``"<component>.completions"``
@@ -311,7 +248,7 @@ class SimulationResult:
         edges = np.arange(0.0, self.duration + width / 2, width)
         if name in ("throughput", "latency", "completion"):
             if name == "latency":
-                at, ok, start = self.finish, self.replied, self.arrival
+                at, ok, start = self.finish, np.isfinite(self.finish), self.arrival
             else:
                 at, ok, start = self.done, self.status == Status.COMPLETED, self.arrival
             counts, _ = np.histogram(at[ok], edges)
@@ -393,8 +330,10 @@ class SimulationResult:
         return out
 
     def summary(self) -> dict[str, float | int | bool | None]:
-        """Headline figures as a flat dict: counts, throughput, latency percentiles (s),
-        utilization per component and topology counters."""
+        """Headline figures as a flat dict: counts (``unanswered``: requests of the window
+        with no answer by the end), throughput, client latency percentiles, failures
+        included, and those of successes (s), utilization per component and topology
+        counters."""
         out: dict[str, float | int | bool | None] = {
             "generated": self.counts.generated,
             "completed": self.counts.completed,
@@ -404,11 +343,14 @@ class SimulationResult:
             "in_flight": self.counts.in_flight,
             "offered_rate": self.offered_rate,
             "throughput": self.throughput,
+            "unanswered": int(np.sum((self.arrival >= self.warmup) & ~np.isfinite(self.finish))),
             "latency_mean": self.latency.mean,
             "latency_p50": self.latency.p50,
             "latency_p95": self.latency.p95,
             "latency_p99": self.latency.p99,
             "latency_p999": self.latency.p999,
+            "success_latency_p50": self.success_latency.p50,
+            "success_latency_p99": self.success_latency.p99,
             "completion_mean": self.completion.mean,
             "completion_p99": self.completion.p99,
             "overloaded": self.overloaded,
@@ -471,6 +413,7 @@ def build_result(
     window = duration - warmup
     in_window = arrival >= warmup
     ok = replied & in_window
+    waited = np.minimum(finish[in_window], duration) - arrival[in_window]
     completed = (status == Status.COMPLETED) & in_window
     completed_in_window = np.sum((status == Status.COMPLETED) & (done >= warmup))
     return SimulationResult(
@@ -484,7 +427,8 @@ def build_result(
         replied=replied,
         network=network,
         status=status,
-        latency=LatencyStats.of(finish[ok] - arrival[ok]),
+        latency=LatencyStats.of(waited),
+        success_latency=LatencyStats.of(finish[ok] - arrival[ok]),
         completion=LatencyStats.of(done[completed] - arrival[completed]),
         counts=counts,
         throughput=float(completed_in_window / window),

@@ -33,9 +33,11 @@ from .caching import (
 from .delivery import (
     CrashDuplicates,
     DeadLetters,
+    PeakLag,
     Staleness,
     crash_duplicates,
     dead_letters,
+    peak_lag,
     staleness,
 )
 from .estimation import (
@@ -204,6 +206,8 @@ __all__ = [
     "staleness",
     "CrashDuplicates",
     "crash_duplicates",
+    "PeakLag",
+    "peak_lag",
     "batch_capacity",
     "BatchingCurve",
     "batching_curve",

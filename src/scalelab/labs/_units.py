@@ -13,7 +13,8 @@ from ..workload import Poisson
 
 
 def p99_or_inf(stats: LatencyStats) -> float:
-    """``stats.p99`` in seconds, or ``inf`` when nothing completed (never None or NaN)."""
+    """``stats.p99`` in seconds, or ``inf`` when the set it summarises is empty (never
+    None or NaN)."""
     return math.inf if stats.p99 is None else float(stats.p99)
 
 

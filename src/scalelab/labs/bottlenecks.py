@@ -167,8 +167,9 @@ class Rung:
     simulated : bool
         Whether the naive deployment was simulated at this load.
     p99 : float or None
-        Simulated p99, seconds: client latency (request-response) or time until the work
-        is done (event-driven); None when not simulated.
+        Simulated p99, seconds: client latency, timeouts counted at 1 s
+        (request-response), or time until the work is done (event-driven); None when not
+        simulated.
     failed_fraction : float or None
         Simulated share of requests timed out (request-response, 1 s timeout).
     lag_growth : float or None

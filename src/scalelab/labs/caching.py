@@ -30,7 +30,7 @@ class CacheLever:
     db_qps_formula : numpy.ndarray
         ``reads * (1 - hit ratio) + writes``.
     p99 : numpy.ndarray
-        Client latency, seconds (inf if nothing was answered).
+        Client latency, failures included (see :attr:`scalelab.SimulationResult.latency`), seconds.
     load, read_fraction, db_capacity_qps : float
     """
 

@@ -1,8 +1,10 @@
 """Delivery in event-driven systems (chapters 5 and 6): poison messages and dead-letter
-queues, how stale a read model is, and duplicates after a consumer crash."""
+queues, how stale a read model is, duplicates after a consumer crash, and what a peak
+costs consumers sized below it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,7 @@ from ..eventdriven import Broker, GroupChange
 from ..resilience import Backoff
 from ..results import SimulationResult
 from ..run import simulate
+from ..theory import drain_time
 from ..workload import Poisson
 from ._pipeline import pipeline
 from ._units import p99_or_inf
@@ -23,6 +26,8 @@ __all__ = [
     "staleness",
     "CrashDuplicates",
     "crash_duplicates",
+    "PeakLag",
+    "peak_lag",
 ]
 
 
@@ -255,3 +260,63 @@ def crash_duplicates(
     ]
     rate = load / 2
     return CrashDuplicates(np.array(intervals), np.array(dups), np.array(intervals) * rate, rate)
+
+
+@dataclass(frozen=True)
+class PeakLag:
+    """What consumers sized below the peak cost during a peak of a given length
+    (formulas: lag grows at ``peak - capacity`` and drains at ``capacity - average``).
+
+    Attributes
+    ----------
+    average, peak, capacity : float
+        Messages per second: the average and peak rates, and what the consumers process.
+    peak_seconds : float
+        How long the peak lasts.
+    backlog : float
+        Messages waiting when the peak ends.
+    staleness_at_end : float
+        Seconds the last message of the peak waits before it is processed (first in,
+        first out): ``backlog / capacity``.
+    drain_seconds : float
+        Seconds after the peak until the backlog is gone; inf if capacity <= average.
+    """
+
+    average: float
+    peak: float
+    capacity: float
+    peak_seconds: float
+    backlog: float
+    staleness_at_end: float
+    drain_seconds: float
+
+
+def peak_lag(average: float, peak: float, capacity: float, peak_seconds: float) -> PeakLag:
+    """Backlog, staleness and drain time after a peak of ``peak_seconds`` (formulas).
+
+    Parameters
+    ----------
+    average : float
+        Messages per second outside the peak (>= 0).
+    peak : float
+        Messages per second during the peak (>= average).
+    capacity : float
+        Messages per second the consumers process (> 0).
+    peak_seconds : float
+        Length of the peak, seconds (> 0).
+    """
+    check_real("average", average, low=0.0)
+    check_real("peak", peak, low=average)
+    check_positive("capacity", capacity)
+    check_positive("peak_seconds", peak_seconds)
+    backlog = max(peak - capacity, 0.0) * peak_seconds
+    drain = drain_time(backlog, capacity, average) if capacity > average else math.inf
+    return PeakLag(
+        float(average),
+        float(peak),
+        float(capacity),
+        float(peak_seconds),
+        backlog,
+        backlog / capacity,
+        drain,
+    )

@@ -47,7 +47,7 @@ class TenXRow:
     busiest_node_load : float
         Queries/s the busiest database node receives (formula).
     p99 : float
-        Simulated client p99, seconds (inf if nothing was answered).
+        Simulated client p99, timeouts counted at 0.5 s, seconds.
     timed_out : float
         Share of requests that timed out (0.5 s), simulated.
     busiest_utilization : float

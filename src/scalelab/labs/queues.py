@@ -10,8 +10,7 @@ import numpy as np
 
 from .._validate import check_int, check_positive, check_real
 from ..distributions import Exponential
-from ..results import Estimate
-from ..run import simulate
+from ..run import Estimate, simulate
 from ..theory import mm1_response_quantile, mmc
 from ..topology import Station
 from ..workload import Poisson

@@ -41,7 +41,7 @@ class ReplicaScaling:
     ----------
     replicas : numpy.ndarray
     p99 : numpy.ndarray
-        Client latency, seconds (inf if nothing was answered).
+        Client latency, failures included (see :attr:`scalelab.SimulationResult.latency`), seconds.
     primary_utilization, replica_utilization : numpy.ndarray
         Primary's utilization and the busiest replica's (0 without replicas).
     stale : numpy.ndarray
@@ -233,9 +233,9 @@ class CacheReplicasPoint:
     utilization : numpy.ndarray
         Each node's simulated utilization.
     latencies : numpy.ndarray
-        Client latencies of answered requests, sorted, seconds.
+        Client latencies, timeouts counted at 1 s, sorted, seconds.
     p99 : float
-        Their 99th percentile, seconds (inf if nothing was answered).
+        Their 99th percentile, seconds.
     timed_out : float
         Share of requests that timed out (1 s), simulated.
     db_load : DatabaseLoad

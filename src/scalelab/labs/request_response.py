@@ -156,7 +156,8 @@ class HorizontalScaling:
     throughput : numpy.ndarray
         Completed requests per second.
     p99 : numpy.ndarray
-        Client latency of answered requests, seconds.
+        Client latency, seconds; a request turned away counts when the client learns
+        it, so read it beside ``dropped``.
     app_utilization, db_utilization : numpy.ndarray
         Mean app server and database utilization.
     dropped : numpy.ndarray

@@ -29,7 +29,7 @@ class ShardLoad:
     utilization : numpy.ndarray
         Shape (skews, shards): each shard's utilization, simulated.
     p99 : numpy.ndarray
-        Client latency per skew, seconds (inf if nothing was answered).
+        Client latency per skew, failures included, seconds.
     hottest_key_share : numpy.ndarray
         Share of all requests going to the single most popular key, formula.
     load, shard_capacity_qps : float

@@ -59,14 +59,14 @@ class BatchRun:
     throughput : float
         Requests completed per second after the warm-up.
     p50, p99 : float
-        Latency of requests that arrived after the warm-up and finished, seconds (inf if
-        none did).
+        Client latency of requests that arrived after the warm-up, one still waiting at
+        the end counted at its age then, seconds.
     mean_batch : float
         Mean requests per batch.
     overloaded : bool
         True when completions fell more than 5% short of arrivals after the warm-up.
     latencies : numpy.ndarray
-        The latencies behind ``p50`` and ``p99``, seconds.
+        The latencies behind ``p50`` and ``p99``, seconds, in arrival order.
     server : BatchServer
         What was simulated.
     load : float

@@ -22,7 +22,7 @@ def naive_runs(data: NaiveRuns) -> Figure:
     axes[0].step(latency.t, latency.values * 1000, where="post", label="request-response")
     done = asyn.timeseries("latency", bin_width=0.5)
     axes[0].step(done.t, done.values * 1000, where="post", label="event-driven (202)")
-    axes[0].set_ylabel("client latency (ms)")
+    axes[0].set_ylabel("client latency, timeouts included (ms)")
     axes[0].set_yscale("log")
     timeouts = sync.status == Status.TIMED_OUT
     counts, edges = np.histogram(sync.arrival[timeouts], np.arange(0, sync.duration + 0.5, 0.5))

@@ -203,7 +203,7 @@ def cache_warmup(data: CacheWarmup) -> Figure:
     left.set_ylim(bottom=0)
     left.legend(fontsize="small")
     right.step(data.t, to_ms(data.latency), where="post", color="tab:purple")
-    right.set_ylabel("mean latency (ms)")
+    right.set_ylabel("mean client latency (ms)")
     right.set_ylim(bottom=0)
     for ax in (left, right):
         ax.set_xlabel("seconds since the empty cache started")
@@ -270,7 +270,7 @@ def cache_replicas(data: CacheReplicasPoint) -> Figure:
         )
         log_scale(right, "x")
         right.legend(fontsize="small", loc="lower right")
-    right.set_xlabel("client latency (ms, log scale)")
+    right.set_xlabel("client latency, timeouts at 1 s (ms, log scale)")
     right.set_ylabel("fraction of requests")
     right.set_title(f"timed out (1 s): {data.timed_out:.0%}", fontsize="medium")
     fig.suptitle(

@@ -100,7 +100,7 @@ def sync_vs_async(data: SyncAsync) -> Figure:
     axes[2].plot(
         lag.t, lag.values, color="tab:orange", label="event-driven: consumer lag (messages)"
     )
-    axes[0].set_ylabel("client latency (ms)")
+    axes[0].set_ylabel("client latency, timeouts included (ms)")
     axes[0].set_yscale("log")
     axes[1].set_ylabel("database queries/s")
     axes[2].set_ylabel("backlog")
