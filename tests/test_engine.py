@@ -259,3 +259,21 @@ def test_distributions_have_the_stated_mean_and_scv(dist):
     x = dist.sample(np.random.default_rng(0), 400_000)
     assert x.mean() == pytest.approx(dist.mean, rel=0.02)
     assert x.var() / x.mean() ** 2 == pytest.approx(dist.scv, rel=0.1, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_write_cost_and_replica_apply_load_the_nodes_they_should(seed):
+    def utilization(**db):
+        system = sl.RequestResponse(
+            app=sl.AppTier(servers=4, workers=64),
+            db=sl.Database(capacity_qps=1000.0, concurrency=8, read_replicas=2, **db),
+        )
+        r = sl.simulate(system, sl.Poisson(200.0, read_fraction=0.0), 20.0, seed=seed)
+        return [r.components[n].utilization for n in ("db", "db.replica[0]", "db.replica[1]")]
+
+    # 200 writes/s at 3x a read's 1 ms of node time: the primary is 60% busy. Replicas
+    # replay each write at half its cost (30%), or not at all.
+    primary, *replicas = utilization(write_cost=3.0, replica_apply=0.5)
+    assert primary == pytest.approx(0.6, abs=0.05)
+    assert replicas == pytest.approx([0.3, 0.3], abs=0.04)
+    assert utilization(write_cost=3.0, replica_apply=0.0)[1:] == [0.0, 0.0]

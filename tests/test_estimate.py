@@ -66,20 +66,23 @@ def test_ten_x_needs_more_than_cache_and_replicas():
     rows = {r.option: r for r in labs.ten_x(read_fraction=0.9)}
     assert not rows["no change"].holds and rows["no change"].timed_out > 0.2
     assert not rows["cache, 95% hits"].holds
-    # Writes alone fill the 1,000-QPS primary: caches and replicas cannot fix that.
-    assert rows["cache 90% + 2 replicas"].busiest_node_load == pytest.approx(1000)
+    # Writes alone fill the 1,000-QPS primary, and each replica replays them on top of
+    # its 450 read misses: caches and replicas cannot fix that.
+    assert rows["cache 90% + 2 replicas"].busiest_node_load == pytest.approx(1450)
     assert not rows["cache 90% + 2 replicas"].holds
-    assert rows["cache 90% + 4 shards"].holds
-    assert rows["cache 90% + 1 replica + writes to a queue"].holds
+    assert rows["cache 90% + 4 shards"].holds and rows["cache 90% + 8 shards"].holds
+    # 900 read misses plus 100 batched writes fill one node, replica or not.
+    queued = rows["cache 90% + 1 replica + writes to a queue"]
+    assert queued.busiest_node_load == pytest.approx(1000) and not queued.holds
     heavy = {
         r.option: r
         for r in labs.ten_x(
             read_fraction=0.5,
-            options=("cache 90% + 4 shards", "cache 90% + 1 replica + writes to a queue"),
+            options=("cache 90% + 4 shards", "cache 90% + 8 shards"),
         )
     }
     assert not heavy["cache 90% + 4 shards"].holds
-    assert heavy["cache 90% + 1 replica + writes to a queue"].holds
+    assert heavy["cache 90% + 8 shards"].holds
 
 
 def test_drills_are_seeded_and_worked():

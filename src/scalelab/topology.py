@@ -17,6 +17,7 @@ from ._validate import (
     check_non_negative,
     check_positive,
     check_probability,
+    check_real,
 )
 from .distributions import Distribution, Exponential, check_distribution
 
@@ -238,6 +239,15 @@ class Database:
         Delay before a write on the primary is visible on the replicas, seconds.
     shards : int
         Number of shards (>= 1); a key lives on shard ``hash(key) % shards``.
+    write_cost : float
+        A write's execution time as a multiple of a read's, in (0, 100]. An assumption:
+        about 1 for a single-row upsert, several for a write that updates indexes and
+        flushes the log (so ``capacity_qps`` is the node's rate for reads).
+    replica_apply : float
+        Work a read replica spends replaying one write, as a multiple of that write's
+        cost on the primary, in [0, 10]. An assumption: about 0.5-1 for row-based or
+        logical replication, which re-executes each change; 0 is free replication, the
+        shortcut that makes replicas look better than they are when writes are many.
     """
 
     capacity_qps: float = 1000.0
@@ -246,9 +256,13 @@ class Database:
     read_replicas: int = 0
     replication_lag: Distribution = Exponential(0.05)
     shards: int = 1
+    write_cost: float = 1.0
+    replica_apply: float = 1.0
 
     def __post_init__(self) -> None:
         check_positive("capacity_qps", self.capacity_qps)
+        check_real("write_cost", self.write_cost, low=0.0, high=100.0, low_open=True)
+        check_real("replica_apply", self.replica_apply, low=0.0, high=10.0)
         check_int("concurrency", self.concurrency, low=1)
         if self.pool is not None:
             check_int("pool", self.pool, low=1)
@@ -258,7 +272,8 @@ class Database:
 
     @property
     def mean_query_time(self) -> float:
-        """Mean time of one query on a node, seconds."""
+        """Mean time of one read on a node, seconds (a write takes ``write_cost`` times
+        as long)."""
         return self.concurrency / self.capacity_qps
 
 

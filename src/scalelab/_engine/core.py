@@ -76,9 +76,18 @@ class Node:
         return self.res.count + len(self.res.queue)
 
     def visit(
-        self, rid: int, hold: float, then: Process | None = None, deadline: float | None = None
+        self,
+        rid: int,
+        hold: float,
+        then: Process | None = None,
+        deadline: float | None = None,
+        record: bool = True,
     ) -> Process:
         """Wait for a slot, hold it ``hold`` seconds, then run ``then`` while still holding it.
+
+        With ``record=False`` the visit counts towards the node's queue and utilization but
+        not towards request ``rid``'s breakdown (background work such as a replica
+        applying a write).
 
         Returns the request's status: ``DROPPED`` if the queue was full (or, with
         ``shed_expired`` set to the expected service time, if the slot came too late to
@@ -120,7 +129,8 @@ class Node:
         res.release(req)
         end = env.now
         self.ended.append(end)
-        self.visits.append((rid, enter, start, end))
+        if record:
+            self.visits.append((rid, enter, start, end))
         return status
 
     def occupy(self, rid: int, hold: float, then: Process | None = None) -> Process:

@@ -35,8 +35,10 @@ class DatabaseClient:
             ShardGroup(run, db, "db" if db.shards == 1 else f"db[{i}]") for i in range(db.shards)
         ]
         self.service = Draws(Exponential(db.mean_query_time), run.stream("db.service"), n)
+        self.write_cost = db.write_cost
+        self.apply_cost = db.write_cost * db.replica_apply
         self.lag = Draws(db.replication_lag, run.stream("db.replication_lag"), n)
-        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0}
+        self.stats = {"db.reads": 0, "db.writes": 0, "db.stale_reads": 0, "db.replica_applies": 0}
         run.finalizers.append(
             lambda: run.counters.update({k: float(v) for k, v in self.stats.items()})
         )
@@ -47,7 +49,15 @@ class DatabaseClient:
             node = group.replicas[group.next_replica]
         else:
             node = group.primary
-        status = yield from node.visit(rid, self.service[rid])
+        cost = self.service[rid] if is_read else self.service[rid] * self.write_cost
+        status = yield from node.visit(rid, cost)
+        if not is_read and self.apply_cost:
+            # Every replica replays the write, competing with its reads.
+            for replica in group.replicas:
+                self.run.env.process(
+                    replica.visit(rid, self.service[rid] * self.apply_cost, record=False)
+                )
+            self.stats["db.replica_applies"] += len(group.replicas)
         if key is not None:
             now = self.run.env.now
             if not is_read:

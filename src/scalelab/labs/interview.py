@@ -29,6 +29,7 @@ TEN_X_OPTIONS = (
     ("9 read replicas", 0.0, 9, 1, False),
     ("cache 90% + 2 replicas", 0.9, 2, 1, False),
     ("cache 90% + 4 shards", 0.9, 0, 4, False),
+    ("cache 90% + 8 shards", 0.9, 0, 8, False),
     ("cache 90% + writes to a queue", 0.9, 0, 1, True),
     ("cache 90% + 1 replica + writes to a queue", 0.9, 1, 1, True),
     ("cache 90% + 4 shards + 1 replica each", 0.9, 1, 4, False),
@@ -45,7 +46,8 @@ class TenXRow:
     option : str
     read_fraction : float
     busiest_node_load : float
-        Queries/s the busiest database node receives (formula).
+        Queries/s the busiest database node receives (formula), counting the writes each
+        read replica replays.
     p99 : float
         Simulated client p99, timeouts counted at 0.5 s, seconds.
     timed_out : float
@@ -82,8 +84,9 @@ def ten_x(
 
     "Writes to a queue" is modelled in two parts: writes are acknowledged by a broker and
     applied by consumers that batch ``batch`` writes per query, which takes
-    ``writes / batch`` queries/s of the database (a formula); the reads are simulated
-    against the capacity that is left.
+    ``writes / batch`` queries/s of the primary and, replayed, of each read replica (a
+    formula); the reads are simulated against the capacity that is left. Replicas
+    replay every synchronous write too (``Database.replica_apply`` = 1).
 
     Parameters
     ----------
@@ -121,20 +124,18 @@ def ten_x(
         reads, writes, misses = load * read_fraction, behind.writes, behind.reads
         capacity = db_capacity_qps
         if queued:
-            if not replicas:
-                capacity -= writes / batch
+            # Batched writes take capacity from the primary, or, with replicas, from each
+            # replica that replays them; the reads are simulated against what is left.
+            capacity -= writes / batch
             if capacity <= 0:
                 raise ValueError(f"batch={batch!r}: batched writes alone exceed the database")
             rate, mix = reads, 1.0
-            per_node = (
-                max(misses / replicas, writes / batch) if replicas else misses + writes / batch
-            )
+            per_node = misses / replicas + writes / batch if replicas else misses + writes / batch
         else:
             rate, mix = load, read_fraction
-            per_node = max(
-                misses / (shards * max(replicas, 1)),
-                writes / shards + (0 if replicas else misses / shards),
-            )
+            primary = writes / shards + (0.0 if replicas else misses / shards)
+            replica = misses / (shards * replicas) + writes / shards if replicas else 0.0
+            per_node = max(primary, replica)
         db = Database(capacity_qps=capacity, concurrency=8, read_replicas=replicas, shards=shards)
         system_ = RequestResponse(
             app=app,
