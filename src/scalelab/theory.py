@@ -26,6 +26,7 @@ __all__ = [
     "mm1_response_quantile",
     "closed_loop_throughput",
     "mmc_wait_quantile",
+    "mmc_response_quantile",
     "lru_hit_ratio",
     "stale_read_fraction",
     "partitions_needed",
@@ -264,6 +265,48 @@ def mmc_wait_quantile(arrival_rate: float, service_rate: float, servers: int, q:
     if q <= 1 - m.prob_wait:
         return 0.0
     return math.log(m.prob_wait / (1 - q)) / (servers * service_rate - arrival_rate)
+
+
+def mmc_response_quantile(
+    arrival_rate: float, service_rate: float, servers: int, q: float
+) -> float:
+    """The q-quantile of the M/M/c response time (wait plus service), solved from its
+    exact distribution: ``P(T > t) = (1 - C) e^(-mu t) + C P(W + S > t)``, where a waiting
+    request's wait ``W`` is exponential with rate ``theta = c mu - lambda`` and ``S`` with
+    rate ``mu``, so ``P(W + S > t) = (theta e^(-mu t) - mu e^(-theta t)) / (theta - mu)``.
+
+    Parameters
+    ----------
+    arrival_rate, service_rate : float
+        Per second, with ``arrival_rate < servers * service_rate``.
+    servers : int
+        Number of servers (>= 1).
+    q : float
+        Quantile in [0, 1).
+
+    Returns
+    -------
+    float
+        Seconds. For one server it equals :func:`mm1_response_quantile`.
+    """
+    m = mmc(arrival_rate, service_rate, servers)
+    q = check_real("q", q, low=0.0, high=1.0, high_open=True)
+    mu, theta, c = service_rate, servers * service_rate - arrival_rate, m.prob_wait
+
+    def tail(t: float) -> float:
+        if math.isclose(theta, mu, rel_tol=1e-9):
+            both = (1 + mu * t) * math.exp(-mu * t)  # Erlang-2 tail when the rates meet
+        else:
+            both = (theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu)
+        return (1 - c) * math.exp(-mu * t) + c * both
+
+    lo, hi = 0.0, 1.0 / mu
+    while tail(hi) > 1 - q:
+        hi *= 2.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if tail(mid) > 1 - q else (lo, mid)
+    return (lo + hi) / 2
 
 
 def closed_loop_throughput(clients: int, mean_service: float, think_time: float) -> float:

@@ -22,7 +22,7 @@ from .._validate import (
     check_real,
     check_reals,
 )
-from ..theory import database_load
+from ..theory import database_load, mmc_response_quantile
 from ._units import unit_p99
 
 __all__ = [
@@ -284,7 +284,12 @@ class Headroom:
     slots : numpy.ndarray
         Parallel workers per unit, one row each.
     p99 : numpy.ndarray
-        Simulated p99 (queueing plus work), seconds, shape (slots, utilizations).
+        Simulated p99 (queueing plus work), seconds, shape (slots, utilizations); near
+        saturation a run of ``requests`` requests has not reached its steady state, so
+        read it beside ``formula_p99``.
+    formula_p99 : numpy.ndarray
+        The exact steady-state M/M/c p99 (:func:`scalelab.mmc_response_quantile`),
+        seconds, same shape.
     capacity : float
         Requests/s one unit completes when saturated.
     """
@@ -292,6 +297,7 @@ class Headroom:
     utilizations: np.ndarray
     slots: np.ndarray
     p99: np.ndarray
+    formula_p99: np.ndarray
     capacity: float
 
 
@@ -327,7 +333,12 @@ def headroom_curve(
         raise ValueError(f"slots={slots!r}: each must lie in [1, 64]")
     check_int("requests", requests, low=1000)
     p99 = [[_unit_p99(u * capacity, 1, capacity, c, requests, seed) for u in utils] for c in counts]
-    return Headroom(np.array(utils), np.array(counts), np.array(p99), float(capacity))
+    formula = [
+        [mmc_response_quantile(u * capacity, capacity / c, c, 0.99) for u in utils] for c in counts
+    ]
+    return Headroom(
+        np.array(utils), np.array(counts), np.array(p99), np.array(formula), float(capacity)
+    )
 
 
 @dataclass(frozen=True)

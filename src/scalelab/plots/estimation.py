@@ -21,15 +21,18 @@ _UNITS = (
 
 
 def headroom(data: Headroom) -> Figure:
-    """p99 of one unit against the utilization it runs at."""
+    """p99 of one unit against the utilization it runs at: simulated points over the
+    exact M/M/c steady state (dashed)."""
     fig, ax = figure(8, 3.8)
     for i, slots in enumerate(data.slots):
-        ax.plot(
+        (line,) = ax.plot(
             data.utilizations * 100,
             to_ms(data.p99[i]),
-            "o-",
-            label=f"{slots} worker{'s' if slots > 1 else ''} per unit",
+            "o",
+            label=f"{slots} worker{'s' if slots > 1 else ''} per unit, simulated",
         )
+        ax.plot(data.utilizations * 100, to_ms(data.formula_p99[i]), "--", color=line.get_color())
+    ax.plot([], [], "k--", label="formula (M/M/c, steady state)")
     ax.axvline(70, color="grey", linestyle=":", label="70% target")
     log_scale(ax)
     ax.set_xlabel("utilization the unit is sized for (%)")
