@@ -15,7 +15,7 @@ from ..distributions import Exponential
 from ..resilience import Client
 from ..run import simulate
 from ..theory import database_load
-from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
+from ..topology import AppTier, BatchServer, Cache, Database, LoadBalancer, RequestResponse
 from ..workload import Poisson, Uniform
 from ._units import p99_or_inf
 from .estimation import Scenario, check_estimate, envelope
@@ -69,6 +69,12 @@ class TenXRow:
     holds: bool
 
 
+def _batch_cost(size: int) -> float:
+    """Cost of one batch of ``size`` writes in single writes, by chapter 6's model."""
+    server = BatchServer()
+    return (server.overhead + size * server.per_item) / (server.overhead + server.per_item)
+
+
 def ten_x(
     read_fraction: float = 0.9,
     load: float = 10_000.0,
@@ -83,8 +89,11 @@ def ten_x(
     each, 0.5 s client timeout) under each option of ``TEN_X_OPTIONS``.
 
     "Writes to a queue" is modelled in two parts: writes are acknowledged by a broker and
-    applied by consumers that batch ``batch`` writes per query, which takes
-    ``writes / batch`` queries/s of the primary and, replayed, of each read replica (a
+    applied by consumers that batch ``batch`` writes per query. A batch is not free: with
+    chapter 6's cost model (:class:`~scalelab.BatchServer`'s defaults, 2 ms per batch plus
+    0.2 ms per write) a batch of ``k`` costs ``(2 + 0.2 k) / 2.2`` single writes, so the
+    batches take ``writes / batch`` times that in queries/s of the primary and, replayed,
+    of each read replica (a
     formula); the reads are simulated against the capacity that is left. Replicas
     replay every synchronous write too (``Database.replica_apply`` = 1).
 
@@ -126,11 +135,12 @@ def ten_x(
         if queued:
             # Batched writes take capacity from the primary, or, with replicas, from each
             # replica that replays them; the reads are simulated against what is left.
-            capacity -= writes / batch
+            batched = writes / batch * _batch_cost(batch)
+            capacity -= batched
             if capacity <= 0:
                 raise ValueError(f"batch={batch!r}: batched writes alone exceed the database")
             rate, mix = reads, 1.0
-            per_node = misses / replicas + writes / batch if replicas else misses + writes / batch
+            per_node = misses / replicas + batched if replicas else misses + batched
         else:
             rate, mix = load, read_fraction
             primary = writes / shards + (0.0 if replicas else misses / shards)
