@@ -289,3 +289,22 @@ def test_backoff_jitter_variants():
     d = sl.Backoff(base=0.1, cap=5.0, jitter="decorrelated")
     assert d.delay(1, 0.0, None) == pytest.approx(0.1)
     assert d.delay(2, 1.0, 1.0) == pytest.approx(3.0)
+
+
+def test_a_batching_consumer_writes_once_per_batch_and_accounts_for_every_message():
+    system = sl.EventDriven(
+        broker=sl.Broker(partitions=2, append_latency=0.0),
+        consumers=sl.ConsumerGroup(consumers=2, processing=sl.Exponential(0.001), max_batch=20),
+        db=sl.Database(capacity_qps=2000.0),
+        network=0.0,
+    )
+    r = sl.simulate(system, sl.Poisson(1500.0), 10.0, seed=2)
+    c = r.counts
+    assert c.generated == c.completed + c.in_flight + c.dropped + c.failed + c.timed_out
+    # One write per batch (a lone waiting message is a batch of one).
+    assert 0 < r.counters["batches"] <= r.counters["db.writes"] < c.completed / 2
+    assert r.counters["duplicates"] == 0
+    with pytest.raises(ValueError, match=r"^max_batch"):
+        sl.ConsumerGroup(max_batch=5, poison_fraction=0.01)
+    with pytest.raises(ValueError, match=r"^max_batch"):
+        sl.ConsumerGroup(max_batch=0)

@@ -496,3 +496,14 @@ def test_ch9_drill_capacity_at_base_load_never_drains(seed):
     )
     assert stuck.capacity == stuck.base and stuck.drained_after == float("inf")
     assert stuck.lag[-1] > 0.5 * stuck.peak
+
+
+@seeds
+def test_ch5_batching_writes_cuts_the_partitions_a_consumer_needs(seed):
+    """05 "Partitions and consumers": batching its writes lets one consumer do over three
+    times as much, so a target needs a third of the partitions; the rate follows the
+    formula within 8% (a 10-s run)."""
+    batched = labs.consumer_batching(seed=seed)
+    assert np.allclose(batched.throughput, batched.formula, rtol=0.08)
+    assert batched.throughput[-1] > 3 * batched.throughput[0]
+    assert batched.partitions[-1] < batched.partitions[0] / 3

@@ -452,3 +452,10 @@ class BatchServer:
         """Most requests per second it completes with full batches (a formula):
         ``batch_size / (overhead + batch_size * per_item)``."""
         return self.batch_size / (self.overhead + self.batch_size * self.per_item)
+
+    def batch_cost(self, size: int) -> float:
+        """Time of a batch of ``size`` items relative to a batch of one (a formula):
+        ``(overhead + size * per_item) / (overhead + per_item)``. With the defaults a
+        batch of 10 costs about 1.8 single items."""
+        check_int("size", size, low=1)
+        return (self.overhead + size * self.per_item) / (self.overhead + self.per_item)

@@ -43,19 +43,21 @@ class DatabaseClient:
             lambda: run.counters.update({k: float(v) for k, v in self.stats.items()})
         )
 
-    def _query(self, rid: int, key: int | None, is_read: bool, group: ShardGroup) -> Process:
+    def _query(
+        self, rid: int, key: int | None, is_read: bool, group: ShardGroup, weight: float
+    ) -> Process:
         if is_read and group.replicas:
             group.next_replica = (group.next_replica + 1) % len(group.replicas)
             node = group.replicas[group.next_replica]
         else:
             node = group.primary
-        cost = self.service[rid] if is_read else self.service[rid] * self.write_cost
+        cost = weight * (self.service[rid] if is_read else self.service[rid] * self.write_cost)
         status = yield from node.visit(rid, cost)
         if not is_read and self.apply_cost:
             # Every replica replays the write, competing with its reads.
             for replica in group.replicas:
                 self.run.env.process(
-                    replica.visit(rid, self.service[rid] * self.apply_cost, record=False)
+                    replica.visit(rid, weight * self.service[rid] * self.apply_cost, record=False)
                 )
             self.stats["db.replica_applies"] += len(group.replicas)
         if key is not None:
@@ -66,13 +68,14 @@ class DatabaseClient:
                 self.stats["db.stale_reads"] += 1
         return status
 
-    def call(self, rid: int, key: int | None, is_read: bool) -> Process:
-        """One query: network, a pooled connection, the node, network back."""
+    def call(self, rid: int, key: int | None, is_read: bool, weight: float = 1.0) -> Process:
+        """One query (``weight`` times the usual cost, for a batch): network, a pooled
+        connection, the node, network back."""
         self.stats["db.reads" if is_read else "db.writes"] += 1
         group = self.groups[shard_of(rid if key is None else key, len(self.groups))]
         if self.net:
             yield from self.run.network(rid, self.net)
-        work = self._query(rid, key, is_read, group)
+        work = self._query(rid, key, is_read, group, weight)
         status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
         if self.net:
             yield from self.run.network(rid, self.net)

@@ -15,7 +15,7 @@ import simpy
 from .._keys import shard_of
 from .._timelines import PartitionLog
 from ..eventdriven import EventDriven, Replay
-from ..topology import LoadBalancer
+from ..topology import BatchServer, LoadBalancer
 from ..workload import Workload
 from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
 from .database import DatabaseClient
@@ -122,7 +122,9 @@ class EventEngine:
         self.projection: dict[int, int] = {}
         self.consumers: list[Consumer] = []
         self.paused_until = 0.0
+        self.batch_cost = BatchServer().batch_cost
         self.stats = {
+            "batches": 0,
             "duplicates": 0,
             "replayed": 0,
             "dead_lettered": 0,
@@ -240,8 +242,12 @@ class EventEngine:
                     self._skip(part, part.start)
                     continue
                 offset = part.position
-                part.position += 1
-                yield from self._process(consumer, part, offset, part.rids[offset])
+                size = min(self.group.max_batch, len(part.rids) - offset)
+                part.position += size
+                if size == 1:
+                    yield from self._process(consumer, part, offset, part.rids[offset])
+                else:
+                    yield from self._process_batch(consumer, part, offset, size)
             except simpy.Interrupt:
                 consumer.wake = None
         return COMPLETED
@@ -286,6 +292,21 @@ class EventEngine:
             previous = group.backoff.delay(attempt, self._uniform(self.backoff_u), previous)
             yield env.timeout(previous)
         self._handled(part, offset, rid, outcome)
+
+    def _process_batch(
+        self, consumer: Consumer, part: Partition, offset: int, size: int
+    ) -> Process:
+        """Several messages at once: their own work, then one weighted database write."""
+        rids = part.rids[offset : offset + size]
+        first = rids[0]
+        write = None
+        if self.db:
+            key = self.keys[first] if self.keys else None
+            write = self.db.call(first, key, False, weight=self.batch_cost(size))
+        yield from consumer.node.occupy(first, sum(self.processing[rid] for rid in rids), write)
+        self.stats["batches"] += 1
+        for k, rid in enumerate(rids):
+            self._handled(part, offset + k, rid, COMPLETED)
 
     def _handled(self, part: Partition, offset: int, rid: int, outcome: int) -> None:
         part.handled_upto = offset + 1

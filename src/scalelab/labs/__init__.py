@@ -31,10 +31,12 @@ from .caching import (
     lru_sizing,
 )
 from .delivery import (
+    ConsumerBatching,
     CrashDuplicates,
     DeadLetters,
     PeakLag,
     Staleness,
+    consumer_batching,
     crash_duplicates,
     dead_letters,
     peak_lag,
@@ -208,6 +210,8 @@ __all__ = [
     "crash_duplicates",
     "PeakLag",
     "peak_lag",
+    "ConsumerBatching",
+    "consumer_batching",
     "batch_capacity",
     "BatchingCurve",
     "batching_curve",

@@ -1,6 +1,6 @@
 """Delivery in event-driven systems (chapters 5 and 6): poison messages and dead-letter
 queues, how stale a read model is, duplicates after a consumer crash, and what a peak
-costs consumers sized below it."""
+costs consumers sized below it, and how much batching its writes lets one consumer do."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_ints, check_positive, check_probability, check_real, check_reals
-from ..eventdriven import Broker, GroupChange
+from .._validate import (
+    check_ints,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
+from ..distributions import Exponential
+from ..eventdriven import Broker, ConsumerGroup, EventDriven, GroupChange
 from ..resilience import Backoff
 from ..results import SimulationResult
 from ..run import simulate
 from ..theory import drain_time
+from ..topology import BatchServer, Database
 from ..workload import Poisson
 from ._pipeline import pipeline
 from ._units import p99_or_inf
@@ -28,6 +36,8 @@ __all__ = [
     "crash_duplicates",
     "PeakLag",
     "peak_lag",
+    "ConsumerBatching",
+    "consumer_batching",
 ]
 
 
@@ -319,4 +329,90 @@ def peak_lag(average: float, peak: float, capacity: float, peak_seconds: float) 
         backlog,
         backlog / capacity,
         drain,
+    )
+
+
+@dataclass(frozen=True)
+class ConsumerBatching:
+    """What batching its database writes does for one consumer on one partition.
+
+    Attributes
+    ----------
+    max_batches : numpy.ndarray
+        Most messages per batch.
+    throughput : numpy.ndarray
+        Messages per second the consumer processes, simulated (saturated).
+    formula : numpy.ndarray
+        ``k / (k * own + write * batch_cost(k))`` with ``k`` the batch size.
+    partitions : numpy.ndarray
+        Partitions (one consumer each) needed for ``target`` messages/s at 70%
+        utilization, from the simulated throughput.
+    own, write : float
+        Seconds: a message's own processing, and one database write.
+    target : float
+        Messages per second the partition counts are for.
+    """
+
+    max_batches: np.ndarray
+    throughput: np.ndarray
+    formula: np.ndarray
+    partitions: np.ndarray
+    own: float
+    write: float
+    target: float
+
+
+def consumer_batching(
+    max_batches: tuple[int, ...] = (1, 10, 50),
+    own: float = 0.001,
+    db_capacity_qps: float = 1000.0,
+    target: float = 50_000.0,
+    duration: float = 10.0,
+    seed: int = 1,
+) -> ConsumerBatching:
+    """One consumer that writes each message to the database, or batches of them in one
+    write (chapter 6's batch cost), offered more than it can process.
+
+    Each consumer has a database of its own here (one unit at its share of the load): the
+    partition count it implies also needs database capacity behind it.
+
+    Parameters
+    ----------
+    max_batches : tuple of int
+        Batch sizes, each 1 to 1,000.
+    own : float
+        Mean processing time of one message, seconds (> 0).
+    db_capacity_qps : float
+        Saturation throughput of the database node (4 queries at a time), writes/s (> 0).
+    target : float
+        Messages per second to size partitions for (> 0).
+    duration : float
+        Simulated seconds per batch size (> 0).
+    seed : int
+    """
+    sizes = check_ints("max_batches", max_batches, 1)
+    check_positive("own", own)
+    check_positive("target", target)
+    db = Database(capacity_qps=db_capacity_qps, concurrency=4)
+    cost = BatchServer().batch_cost
+    formula = np.array([k / (k * own + db.mean_query_time * cost(k)) for k in sizes])
+    throughput = []
+    for k in sizes:
+        system = EventDriven(
+            broker=Broker(partitions=1, append_latency=0.0, partition_throughput=1e6),
+            consumers=ConsumerGroup(consumers=1, processing=Exponential(own), max_batch=k),
+            db=db,
+            network=0.0,
+        )
+        load = 1.5 * float(formula.max())
+        throughput.append(simulate(system, Poisson(load), duration, seed=seed).throughput)
+    rates = np.array(throughput)
+    return ConsumerBatching(
+        np.array(sizes),
+        rates,
+        formula,
+        np.ceil(target / (0.7 * rates)).astype(int),
+        float(own),
+        float(db.mean_query_time),
+        float(target),
     )

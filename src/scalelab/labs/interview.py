@@ -69,12 +69,6 @@ class TenXRow:
     holds: bool
 
 
-def _batch_cost(size: int) -> float:
-    """Cost of one batch of ``size`` writes in single writes, by chapter 6's model."""
-    server = BatchServer()
-    return (server.overhead + size * server.per_item) / (server.overhead + server.per_item)
-
-
 def ten_x(
     read_fraction: float = 0.9,
     load: float = 10_000.0,
@@ -135,7 +129,7 @@ def ten_x(
         if queued:
             # Batched writes take capacity from the primary, or, with replicas, from each
             # replica that replays them; the reads are simulated against what is left.
-            batched = writes / batch * _batch_cost(batch)
+            batched = writes / batch * BatchServer().batch_cost(batch)
             capacity -= batched
             if capacity <= 0:
                 raise ValueError(f"batch={batch!r}: batched writes alone exceed the database")

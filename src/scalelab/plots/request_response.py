@@ -42,7 +42,7 @@ def balancers(data: BalancerComparison) -> Figure:
         )
     log_scale(left)
     left.set_xlabel("offered load (% of tier capacity)")
-    left.set_ylabel("p99 latency (ms, log scale)")
+    left.set_ylabel("client p99 (ms, log scale)")
     left.legend(fontsize="small")
     right.axhline(1.0, color="grey", linestyle=":")
     right.set_xlabel("offered load (% of tier capacity)")
@@ -80,7 +80,7 @@ def horizontal(data: HorizontalScaling) -> Figure:
 def pool(data: PoolSizing) -> Figure:
     """Latency and waits against the connection pool size."""
     fig, ax = figure(8, 4)
-    ax.plot(data.pools, to_ms(data.p99), marker="o", label="p99 latency")
+    ax.plot(data.pools, to_ms(data.p99), marker="o", label="client p99")
     ax.plot(data.pools, to_ms(data.pool_wait), marker="s", label="mean wait for a connection")
     ax.plot(data.pools, to_ms(data.db_wait), marker="^", label="mean wait inside the database")
     ax.axvline(
@@ -110,7 +110,7 @@ def replicas(data: ReplicaScaling) -> Figure:
     fig, (left, mid, right) = panels(3, 12, 3.8)
     left.plot(data.replicas, to_ms(data.p99), marker="o")
     log_scale(left)
-    left.set_ylabel("p99 latency (ms, log scale)")
+    left.set_ylabel("client p99 (ms, log scale)")
     mid.plot(data.replicas, data.primary_utilization * 100, marker="o", label="primary")
     mid.plot(data.replicas, data.replica_utilization * 100, marker="s", label="busiest replica")
     mid.set_ylabel("utilization (%)")
@@ -168,7 +168,7 @@ def cache_lever(data: CacheLever) -> Figure:
     right.plot(x, to_ms(data.p99), marker="o")
     log_scale(right)
     right.set_xlabel("cache hit ratio (%)")
-    right.set_ylabel("p99 latency (ms, log scale)")
+    right.set_ylabel("client p99 (ms, log scale)")
     return fig
 
 

@@ -33,7 +33,7 @@ def batching(data: BatchingCurve) -> Figure:
     log_scale(right, "x")
     log_scale(right)
     right.set_xlabel("batch size (log scale; overloaded runs left out)")
-    right.set_ylabel("p99 latency (ms, log scale)")
+    right.set_ylabel("client p99 (ms, log scale)")
     right.legend(fontsize="small", title="load")
     return fig
 
