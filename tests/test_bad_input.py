@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
 import pytest
 
 import scalelab as sl
@@ -70,3 +76,38 @@ def test_error_names_parameter_value_and_range(call, fragments):
         call()
     for fragment in fragments:
         assert fragment in str(info.value), (fragment, str(info.value))
+
+
+def test_a_huge_key_space_is_refused_at_once_within_a_small_memory_limit():
+    """Zipf(10**9) would need 8 GB: under a 1.5 GB address-space limit it must raise a
+    ValueError at once, not die."""
+    code = (
+        "import scalelab as sl\n"
+        "for make in (lambda: sl.Zipf(10**9), lambda: sl.Uniform(10**9)):\n"
+        "    try:\n"
+        "        make()\n"
+        "    except ValueError as e:\n"
+        "        assert 'n_keys' in str(e)\n"
+        "    else:\n"
+        "        raise SystemExit('no ValueError')\n"
+    )
+    limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000,) * 2)  # noqa: E731
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, preexec_fn=limit, timeout=60)
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: sl.ClosedLoop(clients=10**6), "clients"),
+        (
+            lambda: sl.replicate(sl.Station(), sl.Poisson(1e6), 10, seed=1, replications=10),
+            "replications",
+        ),
+        (lambda: sl.lru_hit_ratio(np.full(10**7 + 1, 1 / (10**7 + 1)), 10), "keys"),
+    ],
+)
+def test_costly_inputs_are_refused_before_they_cost(call, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        call()

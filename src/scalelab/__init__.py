@@ -76,7 +76,18 @@ from .topology import (
     Service,
     Station,
 )
-from .workload import Burst, ClosedLoop, Diurnal, Poisson, Spike, Step, Uniform, Zipf
+from .workload import (
+    MAX_CLIENTS,
+    MAX_KEYS,
+    Burst,
+    ClosedLoop,
+    Diurnal,
+    Poisson,
+    Spike,
+    Step,
+    Uniform,
+    Zipf,
+)
 
 __version__ = "0.2.0"
 
@@ -110,6 +121,8 @@ __all__ = [
     "Step",
     "Uniform",
     "Zipf",
+    "MAX_CLIENTS",
+    "MAX_KEYS",
     # request-response systems
     "DISCIPLINES",
     "LB_POLICIES",

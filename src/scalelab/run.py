@@ -281,7 +281,8 @@ def replicate(
     seed : int
         Base seed (>= 0).
     replications : int
-        Number of runs, 1 to 1000.
+        Number of runs, 1 to 1000, and for Poisson arrivals at most ``2e7`` requests in
+        all (about 10 us each).
 
     Returns
     -------
@@ -290,6 +291,14 @@ def replicate(
     """
     check_int("replications", replications, low=1, high=1000)
     check_int("seed", seed, low=0)
+    if isinstance(workload, Poisson):
+        total = replications * workload.peak_rate * check_positive("duration", duration)
+        if total > MAX_REQUESTS:
+            raise ValueError(
+                f"replications={replications} runs of ~{total / replications:.3g} requests "
+                f"are ~{total:.3g} in all; at most {MAX_REQUESTS:.0e} (about 10 us each): "
+                "use fewer replications or shorter runs"
+            )
     runs = [
         simulate(system, workload, duration, seed * 1000 + i, warmup, engine, client).summary()
         for i in range(replications)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_int, check_non_negative, check_positive, check_real
+from .workload import MAX_KEYS
 
 __all__ = [
     "QueueMetrics",
@@ -340,6 +341,12 @@ def closed_loop_throughput(clients: int, mean_service: float, think_time: float)
 
 
 def _probabilities(name: str, probabilities: object) -> np.ndarray:
+    size = len(probabilities) if hasattr(probabilities, "__len__") else 0
+    if size > MAX_KEYS:
+        raise ValueError(
+            f"{name} has {size:,} keys, above {MAX_KEYS:,}; use the distribution of the "
+            "hottest keys (their tail adds little to a hit ratio)"
+        )
     p = np.asarray(probabilities, dtype=float)
     if (
         p.ndim != 1

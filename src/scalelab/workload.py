@@ -18,6 +18,8 @@ from ._validate import check_instance, check_int, check_non_negative, check_posi
 from .distributions import Distribution, Exponential, check_distribution
 
 __all__ = [
+    "MAX_KEYS",
+    "MAX_CLIENTS",
     "Uniform",
     "Zipf",
     "Step",
@@ -30,6 +32,25 @@ __all__ = [
 ]
 
 
+MAX_KEYS = 10_000_000
+"""Most keys a key popularity may have: a Zipf table costs 8 bytes a key (80 MB at the
+cap) and about 0.1 s per million keys to build, within a Binder pod's memory."""
+
+MAX_CLIENTS = 100_000
+"""Most closed-loop clients: each is a simulated process (about 50 us and 1 KB each)."""
+
+
+def _check_keys(n_keys: object) -> int:
+    n = check_int("n_keys", n_keys, low=1)
+    if n > MAX_KEYS:
+        raise ValueError(
+            f"n_keys={n:,} is above {MAX_KEYS:,}: its popularity table would take "
+            f"{8 * n / 1e9:,.1f} GB; simulate fewer keys (the head of a Zipf distribution "
+            "carries most of its requests)"
+        )
+    return n
+
+
 @dataclass(frozen=True)
 class Uniform:
     """Every one of ``n_keys`` keys is equally likely.
@@ -37,13 +58,13 @@ class Uniform:
     Parameters
     ----------
     n_keys : int
-        Number of distinct keys (>= 1).
+        Number of distinct keys, 1 to ``MAX_KEYS``.
     """
 
     n_keys: int
 
     def __post_init__(self) -> None:
-        check_int("n_keys", self.n_keys, low=1)
+        _check_keys(self.n_keys)
 
     def probabilities(self) -> np.ndarray:
         """Probability of each key, most popular first."""
@@ -61,7 +82,8 @@ class Zipf:
     Parameters
     ----------
     n_keys : int
-        Number of distinct keys (>= 1).
+        Number of distinct keys, 1 to ``MAX_KEYS`` (the cumulative table costs 8 bytes a
+        key).
     s : float
         Skew exponent in [0, 5]; 0 is uniform, about 1 is typical of web caches.
     """
@@ -71,7 +93,7 @@ class Zipf:
     _cdf: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_int("n_keys", self.n_keys, low=1)
+        _check_keys(self.n_keys)
         check_real("s", self.s, low=0.0, high=5.0)
         weights = 1.0 / np.arange(1, self.n_keys + 1) ** float(self.s)
         cdf = np.cumsum(weights)
@@ -261,7 +283,8 @@ class ClosedLoop(_Mix):
     Parameters
     ----------
     clients : int
-        Number of concurrent users (>= 1).
+        Number of concurrent users, 1 to ``MAX_CLIENTS`` (each costs about 50 us of
+        simulation and a kilobyte of memory, plus about 10 us per request it sends).
     think_time : Deterministic or Exponential or LogNormal or Bimodal
         Pause between a reply and the next request, seconds.
     keys : Uniform or Zipf, optional
@@ -276,7 +299,7 @@ class ClosedLoop(_Mix):
     read_fraction: float = 1.0
 
     def __post_init__(self) -> None:
-        check_int("clients", self.clients, low=1)
+        check_int("clients", self.clients, low=1, high=MAX_CLIENTS)
         check_distribution("think_time", self.think_time)
         self._check_mix()
 
