@@ -111,3 +111,20 @@ def test_a_huge_key_space_is_refused_at_once_within_a_small_memory_limit():
 def test_costly_inputs_are_refused_before_they_cost(call, fragment):
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+def test_a_lab_refuses_more_work_than_its_budget_before_doing_it():
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^labs\.knee_curve would simulate more than"):
+        labs.knee_curve(requests=5_000_000, replications=100)
+    assert time.perf_counter() - start < 1
+
+
+def test_request_budget_adds_up_the_runs_inside_it():
+    station, load = sl.Station(), sl.Poisson(100.0)
+    with sl.request_budget(2500, "this block"):
+        sl.simulate(station, load, 10.0, seed=1)  # ~1,000 requests
+        sl.simulate(station, load, 10.0, seed=2)  # ~2,000 in all
+        with pytest.raises(ValueError, match=r"^this block"):
+            sl.simulate(station, load, 10.0, seed=3)
+    sl.simulate(station, load, 10.0, seed=3)  # no budget outside the block

@@ -1,5 +1,6 @@
 """What Binder gives a reader: a fresh environment built from ``requirements.txt`` alone,
-on the ``runtime.txt`` Python, executing every notebook.
+on the ``runtime.txt`` Python, executing every notebook within a Binder pod's memory
+(2 GB of address space for the runner and the kernels it starts).
 
 Slow (it installs the reader's pinned set from PyPI), so it has its own marker and make
 target; ``make test`` and CI run it.
@@ -7,6 +8,7 @@ target; ``make test`` and CI run it.
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,14 @@ import pytest
 from conftest import ROOT, notebooks
 
 pytestmark = pytest.mark.binder
+
+BINDER_MEMORY = 2 * 1024**3  # bytes: a typical Binder pod's limit
+
+
+def _binder_pod() -> None:
+    """Limit the notebook runner, and the kernels it starts, to a Binder pod's memory."""
+    resource.setrlimit(resource.RLIMIT_AS, (BINDER_MEMORY, BINDER_MEMORY))
+
 
 RUN_NOTEBOOKS = """
 import pathlib, sys, nbformat
@@ -58,6 +68,7 @@ def test_every_notebook_runs_in_an_env_from_requirements_txt(tmp_path: Path):
         capture_output=True,
         text=True,
         timeout=1800,
+        preexec_fn=_binder_pod,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("ok ") == len(paths)

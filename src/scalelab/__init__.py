@@ -41,7 +41,7 @@ from .results import (
     Status,
     TimeSeries,
 )
-from .run import ENGINES, Estimate, fast_path_applies, replicate, simulate
+from .run import ENGINES, Estimate, fast_path_applies, replicate, request_budget, simulate
 from .theory import (
     DatabaseLoad,
     QueueMetrics,
@@ -156,6 +156,7 @@ __all__ = [
     "ENGINES",
     "fast_path_applies",
     "replicate",
+    "request_budget",
     "simulate",
     "ComponentStats",
     "Counts",

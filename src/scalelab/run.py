@@ -4,6 +4,9 @@ an :class:`Estimate` with its confidence interval)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import get_args
 
@@ -19,15 +22,61 @@ from .eventdriven import EventDriven
 from .resilience import Client
 from .results import SimulationResult, build_result
 from .topology import BatchServer, Chain, FanOut, RequestResponse, Station
-from .workload import ClosedLoop, Poisson, Workload
+from .workload import Burst, ClosedLoop, Poisson, Workload
 
-__all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies"]
+__all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies", "request_budget"]
 
 ENGINES = ("auto", "simpy", "fast")
 """``"auto"`` uses an exact fast path where one applies, otherwise SimPy."""
 
 System = Station | Chain | RequestResponse | FanOut | EventDriven | BatchServer
 """Any system :func:`simulate` runs."""
+
+
+_BUDGET: ContextVar[list | None] = ContextVar("scalelab_request_budget", default=None)
+
+
+@contextmanager
+def request_budget(limit: float, what: str) -> Iterator[None]:
+    """Cap the requests that every :func:`simulate` call inside the block may generate
+    together (the expected count of an open workload, counted before each run starts).
+
+    A lab runs under ``with request_budget(3e6, "labs.knee_curve")``: a call whose runs
+    would add up to more raises :class:`ValueError` before the run that crosses the cap,
+    so it costs at most about ``limit`` x 10 us of simulation.
+
+    Parameters
+    ----------
+    limit : float
+        Requests (> 0).
+    what : str
+        What the budget is for, named in the error.
+    """
+    token = _BUDGET.set([check_positive("limit", limit), 0.0, what])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend(workload: Workload, duration: float) -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    if isinstance(workload, Poisson):
+        expected = workload.peak_rate * duration
+    elif isinstance(workload, Burst):
+        expected = float(workload.requests)
+    else:
+        expected = workload.clients * duration / max(workload.think_time.mean, 1e-3)
+    limit, spent, what = budget
+    if spent + expected > limit:
+        raise ValueError(
+            f"{what} would simulate more than {limit:.0e} requests (about "
+            f"{limit * 1e-5:.0f} s of simulation); ask for fewer points or replications, "
+            "or shorter runs"
+        )
+    budget[1] = spent + expected
 
 
 def _one_of(kinds: tuple[type, ...]) -> str:
@@ -147,6 +196,7 @@ def simulate(
     SimulationResult
     """
     duration, warmup = _check(system, workload, duration, seed, warmup, engine, client)
+    _spend(workload, duration)
     if isinstance(system, BatchServer) or (
         engine != "simpy" and fast_path_applies(system, workload, client)
     ):

@@ -2,12 +2,15 @@
 frozen dataclass with the data of one figure or table (simulated, scaled from one
 simulated unit, or a formula, as each docstring says).
 
-``from scalelab import labs`` then ``labs.knee_curve()``; :mod:`scalelab.plots` draws
+Each call simulates at most ``3e6`` requests in all (about 30 s); past that it raises
+a :class:`ValueError` naming the lab. ``from scalelab import labs`` then
+``labs.knee_curve()``; :mod:`scalelab.plots` draws
 what these return, and :mod:`scalelab.live` pairs one lab with one plot per widget.
 """
 
 from __future__ import annotations
 
+from ._units import bounded
 from .bottlenecks import (
     ARCHITECTURES,
     LADDER_USERS,
@@ -249,3 +252,15 @@ __all__ = [
     "Drill",
     "drill",
 ]
+
+
+def _bound_every_lab() -> None:
+    """Every lab function of this namespace runs within ``_units.LAB_BUDGET`` requests."""
+    namespace = globals()
+    for name in __all__:
+        lab = namespace[name]
+        if callable(lab) and not isinstance(lab, type):
+            namespace[name] = bounded(lab)
+
+
+_bound_every_lab()

@@ -1,15 +1,32 @@
-"""The two rules every sizing lab shares: a percentile that is never None, and "one unit
+"""What every lab shares: a bounded cost, a percentile that is never None, and "one unit
 at its share of the load" (the symmetry argument of chapter 3)."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 from ..distributions import Exponential
 from ..results import LatencyStats, SimulationResult
-from ..run import simulate
+from ..run import request_budget, simulate
 from ..topology import Station
 from ..workload import Poisson
+
+LAB_BUDGET = 3_000_000
+"""Most requests one lab call may simulate in all: about 30 s at 10 us a request."""
+
+
+def bounded(lab: Callable) -> Callable:
+    """``lab`` with its simulations capped at ``LAB_BUDGET`` requests in all: past it, a
+    :class:`ValueError` that names the lab, before the run that would cross the cap."""
+
+    @functools.wraps(lab)
+    def run_within_budget(*args: object, **kwargs: object) -> object:
+        with request_budget(LAB_BUDGET, f"labs.{lab.__name__}"):
+            return lab(*args, **kwargs)
+
+    return run_within_budget
 
 
 def p99_or_inf(stats: LatencyStats) -> float:
