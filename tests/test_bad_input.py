@@ -19,7 +19,7 @@ from scalelab import labs
     [
         (lambda: sl.Poisson(-5), ["rate=-5", "(0, inf]"]),
         (lambda: sl.Poisson(0), ["rate=0", "outside"]),
-        (lambda: sl.Station(servers=0), ["servers=0", "[1, inf]"]),
+        (lambda: sl.Station(servers=0), ["servers=0", "[1, 10000]"]),
         (lambda: sl.Station(servers=2.5), ["servers=2.5", "not an integer"]),
         (lambda: sl.Exponential(float("nan")), ["mean=nan", "not a finite number"]),
         (lambda: sl.Cache(hit_ratio=1.5), ["hit_ratio=1.5", "[0, 1]"]),
@@ -128,3 +128,30 @@ def test_request_budget_adds_up_the_runs_inside_it():
         with pytest.raises(ValueError, match=r"^this block"):
             sl.simulate(station, load, 10.0, seed=3)
     sl.simulate(station, load, 10.0, seed=3)  # no budget outside the block
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: sl.AppTier(servers=10**6), "servers"),
+        (lambda: sl.Station(servers=10**9), "servers"),
+        (lambda: sl.Database(shards=10**6), "shards"),
+        (lambda: sl.Database(read_replicas=1000), "read_replicas"),
+        (lambda: sl.erlang_b(10**9, 5.0), "servers"),
+        (lambda: sl.closed_loop_throughput(10**9, 0.01, 1.0), "clients"),
+        (lambda: labs.resharding(n_keys=10**9), "n_keys"),
+        (lambda: labs.resharding(vnodes=10**6), "vnodes"),
+        (lambda: labs.sensitivity(labs.Scenario(), "users", tuple(range(1, 20_002))), "values"),
+        (
+            lambda: sl.simulate(sl.Station(), sl.Poisson(1.0), 10.0, seed=1).timeseries(
+                "throughput", bin_width=1e-9
+            ),
+            "bin_width",
+        ),
+    ],
+)
+def test_sizes_that_would_cost_gigabytes_are_refused(call, fragment):
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=fragment):
+        call()
+    assert time.perf_counter() - start < 1

@@ -65,6 +65,7 @@ from .theory import (
 from .topology import (
     DISCIPLINES,
     LB_POLICIES,
+    MAX_SERVERS,
     AppTier,
     BatchServer,
     Cache,
@@ -126,6 +127,7 @@ __all__ = [
     # request-response systems
     "DISCIPLINES",
     "LB_POLICIES",
+    "MAX_SERVERS",
     "AppTier",
     "BatchServer",
     "Cache",

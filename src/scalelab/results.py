@@ -245,6 +245,11 @@ class SimulationResult:
             Seconds (> 0).
         """
         width = self.duration / 200 if bin_width is None else check_positive("bin_width", bin_width)
+        if self.duration / width > 1_000_000:
+            raise ValueError(
+                f"bin_width={width!r} cuts {self.duration:g} s into more than 1,000,000 bins; "
+                f"use at least {self.duration / 1_000_000:.3g} s"
+            )
         edges = np.arange(0.0, self.duration + width / 2, width)
         if name in ("throughput", "latency", "completion"):
             if name == "latency":

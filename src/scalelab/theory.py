@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_int, check_non_negative, check_positive, check_real
-from .workload import MAX_KEYS
+from .topology import MAX_SERVERS
+from .workload import MAX_CLIENTS, MAX_KEYS
 
 __all__ = [
     "QueueMetrics",
@@ -125,7 +126,7 @@ def erlang_b(servers: int, offered_load: float) -> float:
     float
         Blocking probability, in (0, 1).
     """
-    c = check_int("servers", servers, low=1)
+    c = check_int("servers", servers, low=1, high=MAX_SERVERS)
     a = check_positive("offered_load", offered_load)
     blocking = 1.0
     for k in range(1, c + 1):  # stable recursion B(k) = a B(k-1) / (k + a B(k-1))
@@ -328,7 +329,7 @@ def closed_loop_throughput(clients: int, mean_service: float, think_time: float)
     float
         Requests per second; never above ``1 / mean_service``.
     """
-    n_users = check_int("clients", clients, low=1)
+    n_users = check_int("clients", clients, low=1, high=MAX_CLIENTS)
     s = check_positive("mean_service", mean_service)
     z = check_non_negative("think_time", think_time)
     queue = 0.0

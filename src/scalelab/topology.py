@@ -22,6 +22,7 @@ from ._validate import (
 from .distributions import Distribution, Exponential, check_distribution
 
 __all__ = [
+    "MAX_SERVERS",
     "LB_POLICIES",
     "DISCIPLINES",
     "Station",
@@ -35,6 +36,10 @@ __all__ = [
     "FanOut",
     "BatchServer",
 ]
+
+MAX_SERVERS = 10_000
+"""Most servers (or shards) one tier may declare: each is a simulated component. A larger
+tier is simulated as one unit at its share of the load (chapter 3)."""
 
 LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
 """Load-balancing policies understood by :class:`LoadBalancer`."""
@@ -82,7 +87,7 @@ class Station:
     shed_expired: bool = False
 
     def __post_init__(self) -> None:
-        check_int("servers", self.servers, low=1)
+        check_int("servers", self.servers, low=1, high=MAX_SERVERS)
         check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
         check_choice("discipline", self.discipline, DISCIPLINES)
@@ -139,7 +144,7 @@ class AppTier:
     shed_expired: bool = False
 
     def __post_init__(self) -> None:
-        check_int("servers", self.servers, low=1)
+        check_int("servers", self.servers, low=1, high=MAX_SERVERS)
         check_int("workers", self.workers, low=1)
         check_distribution("service", self.service)
         _check_optional_limit("queue_limit", self.queue_limit)
@@ -171,7 +176,7 @@ class Service:
     availability: float = 1.0
 
     def __post_init__(self) -> None:
-        check_int("servers", self.servers, low=1)
+        check_int("servers", self.servers, low=1, high=MAX_SERVERS)
         check_int("workers", self.workers, low=1)
         check_distribution("service", self.service)
         check_probability("availability", self.availability)
@@ -234,11 +239,12 @@ class Database:
         Connections the application tier may hold per shard (>= 1); a request waits for a
         free connection and the wait counts in its latency. None: no pool limit.
     read_replicas : int
-        Replicas per shard (>= 0) serving reads; writes go to the primary.
+        Replicas per shard, 0 to 100, serving reads; writes go to the primary.
     replication_lag : Distribution
         Delay before a write on the primary is visible on the replicas, seconds.
     shards : int
-        Number of shards (>= 1); a key lives on shard ``hash(key) % shards``.
+        Number of shards, 1 to ``MAX_SERVERS``; a key lives on shard
+        ``hash(key) % shards``.
     write_cost : float
         A write's execution time as a multiple of a read's, in (0, 100]. An assumption:
         about 1 for a single-row upsert, several for a write that updates indexes and
@@ -266,9 +272,9 @@ class Database:
         check_int("concurrency", self.concurrency, low=1)
         if self.pool is not None:
             check_int("pool", self.pool, low=1)
-        check_int("read_replicas", self.read_replicas, low=0)
+        check_int("read_replicas", self.read_replicas, low=0, high=100)
         check_distribution("replication_lag", self.replication_lag)
-        check_int("shards", self.shards, low=1)
+        check_int("shards", self.shards, low=1, high=MAX_SERVERS)
 
     @property
     def mean_query_time(self) -> float:
@@ -399,7 +405,7 @@ class FanOut:
 
     def __post_init__(self) -> None:
         check_int("fanout", self.fanout, low=1, high=1000)
-        check_int("servers", self.servers, low=1)
+        check_int("servers", self.servers, low=1, high=MAX_SERVERS)
         check_int("workers", self.workers, low=1)
         check_distribution("service", self.service)
         if self.hedge_after is not None:

@@ -374,9 +374,11 @@ def sensitivity(s: Scenario, parameter: str, values: tuple[float, ...]) -> Sensi
     parameter : str
         A field of :class:`Scenario`.
     values : tuple of float
-        Values to try, each valid for that field.
+        1 to 10,000 values to try, each valid for that field.
     """
     check_choice("parameter", parameter, [f.name for f in fields(Scenario)])
+    if not 1 <= len(values) <= 10_000:
+        raise ValueError(f"values has {len(values):,} entries; give 1 to 10,000")
     estimates = [envelope(replace(s, **{parameter: v})) for v in values]
     return Sensitivity(
         parameter,

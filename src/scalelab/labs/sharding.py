@@ -11,8 +11,8 @@ from .._keys import ring_owner, shard_of
 from .._validate import check_int, check_ints, check_positive, check_reals
 from ..distributions import Exponential
 from ..run import simulate
-from ..topology import AppTier, Database, LoadBalancer, RequestResponse
-from ..workload import Poisson, Zipf
+from ..topology import MAX_SERVERS, AppTier, Database, LoadBalancer, RequestResponse
+from ..workload import MAX_KEYS, Poisson, Zipf
 from ._units import p99_or_inf
 
 __all__ = ["ShardLoad", "shard_load", "Resharding", "resharding"]
@@ -129,18 +129,20 @@ def resharding(
     Parameters
     ----------
     old : int
-        Shards before (>= 1).
+        Shards before, 1 to ``MAX_SERVERS - 1``.
     new : tuple of int
-        Shard counts after (each > old).
+        Shard counts after (each > old, at most ``MAX_SERVERS``).
     n_keys : int
-        Keys counted (>= 1).
+        Keys counted, 1 to ``MAX_KEYS`` (about 1 s per million keys and shard count).
     vnodes : int
-        Points per shard on the ring (>= 1); more points spread load more evenly.
+        Points per shard on the ring, 1 to 1,000; more points spread load more evenly.
     """
-    check_int("old", old, low=1)
+    check_int("old", old, low=1, high=MAX_SERVERS - 1)
     after = check_ints("new", new, old + 1)
-    check_int("n_keys", n_keys, low=1)
-    check_int("vnodes", vnodes, low=1)
+    for i, n in enumerate(after):
+        check_int(f"new[{i}]", n, low=old + 1, high=MAX_SERVERS)
+    check_int("n_keys", n_keys, low=1, high=MAX_KEYS)
+    check_int("vnodes", vnodes, low=1, high=1000)
     keys = np.arange(n_keys, dtype=np.int64)
     mod_before = shard_of(keys, old)
     ring_before = ring_owner(keys, old, vnodes)
