@@ -78,6 +78,14 @@ def check_instance(name: str, value: object, kinds: type | tuple[type, ...], wha
         raise ValueError(f"{name}={value!r} is not {what}")
 
 
+def check_kind(name: str, value: object, kinds: tuple[type, ...], noun: str) -> None:
+    """Raise unless ``value`` is one of ``kinds``; the message lists them, e.g. "a
+    Poisson, ClosedLoop or Burst workload"."""
+    names = [k.__name__ for k in kinds]
+    listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    check_instance(name, value, kinds, f"a {listed} {noun}")
+
+
 def check_ints(name: str, values: Iterable[object], low: int = 0) -> tuple[int, ...]:
     """Return ``values`` as a non-empty tuple of integers, each >= ``low``."""
     values = tuple(values)

@@ -12,7 +12,7 @@ from typing import get_args
 
 import numpy as np
 
-from ._validate import check_instance, check_positive, check_probability, check_real
+from ._validate import check_kind, check_positive, check_probability, check_real
 
 __all__ = ["Deterministic", "Exponential", "LogNormal", "Bimodal", "Distribution"]
 
@@ -150,13 +150,4 @@ DISTRIBUTIONS = get_args(Distribution)
 
 def check_distribution(name: str, value: object) -> None:
     """Raise a :class:`ValueError` naming ``name`` unless ``value`` is a distribution."""
-    check_instance(
-        name,
-        value,
-        DISTRIBUTIONS,
-        "a "
-        + ", ".join(c.__name__ for c in DISTRIBUTIONS[:-1])
-        + " or "
-        + DISTRIBUTIONS[-1].__name__
-        + " distribution",
-    )
+    check_kind(name, value, DISTRIBUTIONS, "distribution")

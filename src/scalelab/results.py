@@ -210,8 +210,7 @@ class SimulationResult:
     def latencies(self) -> np.ndarray:
         """What each client that arrived after the warm-up waited, failures included (see
         :attr:`latency`), seconds, in arrival order."""
-        keep = self.arrival >= self.warmup
-        return np.minimum(self.finish[keep], self.duration) - self.arrival[keep]
+        return _client_waits(self.arrival, self.finish, self.warmup, self.duration)
 
     def success_latencies(self) -> np.ndarray:
         """Latencies of the successful replies among them only, seconds."""
@@ -366,6 +365,15 @@ class SimulationResult:
         return out
 
 
+def _client_waits(
+    arrival: np.ndarray, finish: np.ndarray, warmup: float, duration: float
+) -> np.ndarray:
+    """What each client that arrived after ``warmup`` waited, failures included, an
+    unanswered one until ``duration``, seconds."""
+    keep = arrival >= warmup
+    return np.minimum(finish[keep], duration) - arrival[keep]
+
+
 def component_stats(log: NodeLog, warmup: float, duration: float) -> ComponentStats:
     """Summarise one component's timeline over ``[warmup, duration]``."""
     busy = busy_integral(log.started, log.ended, warmup, duration)
@@ -418,7 +426,6 @@ def build_result(
     window = duration - warmup
     in_window = arrival >= warmup
     ok = replied & in_window
-    waited = np.minimum(finish[in_window], duration) - arrival[in_window]
     completed = (status == Status.COMPLETED) & in_window
     completed_in_window = np.sum((status == Status.COMPLETED) & (done >= warmup))
     return SimulationResult(
@@ -432,7 +439,7 @@ def build_result(
         replied=replied,
         network=network,
         status=status,
-        latency=LatencyStats.of(waited),
+        latency=LatencyStats.of(_client_waits(arrival, finish, warmup, duration)),
         success_latency=LatencyStats.of(finish[ok] - arrival[ok]),
         completion=LatencyStats.of(done[completed] - arrival[completed]),
         counts=counts,

@@ -17,7 +17,14 @@ from ._engine.core import MAX_REQUESTS
 from ._engine.fast_path import run_fast
 from ._engine.run import run_simpy
 from ._engine.streams import stream
-from ._validate import check_choice, check_instance, check_int, check_positive, check_real
+from ._validate import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_kind,
+    check_positive,
+    check_real,
+)
 from .eventdriven import EventDriven
 from .resilience import Client
 from .results import SimulationResult, build_result
@@ -59,16 +66,21 @@ def request_budget(limit: float, what: str) -> Iterator[None]:
         _BUDGET.reset(token)
 
 
+def _expected_requests(workload: Workload, duration: float) -> float:
+    """Requests a run is expected to generate: exact in expectation for open workloads,
+    an upper bound (every client always thinking) for a closed loop."""
+    if isinstance(workload, Poisson):
+        return workload.peak_rate * duration
+    if isinstance(workload, Burst):
+        return float(workload.requests)
+    return workload.clients * duration / max(workload.think_time.mean, 1e-3)
+
+
 def _spend(workload: Workload, duration: float) -> None:
     budget = _BUDGET.get()
     if budget is None:
         return
-    if isinstance(workload, Poisson):
-        expected = workload.peak_rate * duration
-    elif isinstance(workload, Burst):
-        expected = float(workload.requests)
-    else:
-        expected = workload.clients * duration / max(workload.think_time.mean, 1e-3)
+    expected = _expected_requests(workload, duration)
     limit, spent, what = budget
     if spent + expected > limit:
         raise ValueError(
@@ -77,11 +89,6 @@ def _spend(workload: Workload, duration: float) -> None:
             "or shorter runs"
         )
     budget[1] = spent + expected
-
-
-def _one_of(kinds: tuple[type, ...]) -> str:
-    names = [k.__name__ for k in kinds]
-    return "a " + ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def fast_path_applies(system: object, workload: object, client: object = None) -> bool:
@@ -106,10 +113,8 @@ def _check(
     engine: str,
     client: object,
 ) -> tuple[float, float]:
-    check_instance("system", system, get_args(System), _one_of(get_args(System)) + " system")
-    check_instance(
-        "workload", workload, get_args(Workload), _one_of(get_args(Workload)) + " workload"
-    )
+    check_kind("system", system, get_args(System), "system")
+    check_kind("workload", workload, get_args(Workload), "workload")
     if client is not None:
         check_instance("client", client, Client, "a Client")
         if isinstance(system, EventDriven):
@@ -143,7 +148,7 @@ def _check(
             "engine='fast' needs a FIFO Station without queue_limit, a Poisson "
             "workload and no client; use engine='auto' or 'simpy'"
         )
-    expected = workload.peak_rate * duration if isinstance(workload, Poisson) else 0.0
+    expected = _expected_requests(workload, duration) if isinstance(workload, Poisson) else 0.0
     if expected > MAX_REQUESTS:
         raise ValueError(
             f"duration={duration:g} at peak rate {workload.peak_rate:g}/s means "
@@ -346,7 +351,7 @@ def replicate(
     check_int("replications", replications, low=1, high=1000)
     check_int("seed", seed, low=0)
     if isinstance(workload, Poisson):
-        total = replications * workload.peak_rate * check_positive("duration", duration)
+        total = replications * _expected_requests(workload, check_positive("duration", duration))
         if total > MAX_REQUESTS:
             raise ValueError(
                 f"replications={replications} runs of ~{total / replications:.3g} requests "

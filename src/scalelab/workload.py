@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
 
-from ._validate import check_instance, check_int, check_non_negative, check_positive, check_real
+from ._validate import (
+    check_int,
+    check_kind,
+    check_non_negative,
+    check_positive,
+    check_real,
+)
 from .distributions import Distribution, Exponential, check_distribution
 
 __all__ = [
@@ -226,7 +233,7 @@ class _Mix:
 
     def _check_mix(self) -> None:
         if self.keys is not None:
-            check_instance("keys", self.keys, (Uniform, Zipf), "a Uniform or Zipf key popularity")
+            check_kind("keys", self.keys, get_args(KeyPopularity), "key popularity")
         check_real("read_fraction", self.read_fraction, low=0.0, high=1.0)
 
 

@@ -126,6 +126,10 @@ def ten_x(
         behind = database_load(load, read_fraction, hit)
         reads, writes, misses = load * read_fraction, behind.writes, behind.reads
         capacity = db_capacity_qps
+        # A write costs write_cost reads on the primary; each replica replays it at
+        # replica_apply times that (the Database's own assumptions).
+        node = Database(capacity_qps=db_capacity_qps)
+        replay = node.replica_apply * node.write_cost
         if queued:
             # Batched writes take capacity from the primary, or, with replicas, from each
             # replica that replays them; the reads are simulated against what is left.
@@ -134,11 +138,11 @@ def ten_x(
             if capacity <= 0:
                 raise ValueError(f"batch={batch!r}: batched writes alone exceed the database")
             rate, mix = reads, 1.0
-            per_node = misses / replicas + batched if replicas else misses + batched
+            per_node = misses / replicas + batched * replay if replicas else misses + batched
         else:
             rate, mix = load, read_fraction
-            primary = writes / shards + (0.0 if replicas else misses / shards)
-            replica = misses / (shards * replicas) + writes / shards if replicas else 0.0
+            primary = writes / shards * node.write_cost + (0.0 if replicas else misses / shards)
+            replica = misses / (shards * replicas) + writes / shards * replay if replicas else 0.0
             per_node = max(primary, replica)
         db = Database(capacity_qps=capacity, concurrency=8, read_replicas=replicas, shards=shards)
         system_ = RequestResponse(
