@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
 PORT ?= 8000
 
-.PHONY: book test lint unit nbval build-strict browser binder serve lab bench strip outputs clean
+.PHONY: book test lint unit nbval build-strict browser binder serve lab live bench strip outputs clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scalelab needs Python 3.11+"'
@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts _ext
 
 unit: $(STAMP)
-	$(BIN)/pytest tests -m "not browser and not binder" -n 2
+	$(BIN)/pytest tests -m "not browser and not binder and not built" -n 2
 
 # A Jupyter kernel very rarely loses a message and the client then waits for ever; cells
 # time out after NB_TIMEOUT seconds instead, and nbval and the build get one more try.
@@ -53,8 +53,8 @@ $(AXE): package.json package-lock.json  ## axe-core from the npm registry, pinne
 	npm ci --no-audit --no-fund
 	@touch $@
 
-browser: $(STAMP) $(AXE)
-	$(BIN)/pytest tests -m browser
+browser: $(STAMP) $(AXE)  ## Tests of the built site and of the live notebooks in JupyterLab.
+	$(BIN)/pytest tests -m "browser or built"
 
 binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.
 	$(BIN)/pytest tests -m binder
@@ -62,8 +62,11 @@ binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs 
 serve:  ## Serve the built site on http://127.0.0.1:$(PORT)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-lab: $(STAMP)  ## JupyterLab in the project's environment.
-	$(BIN)/jupyter lab chapters
+lab: $(STAMP)  ## JupyterLab in the project's environment, on the live notebooks.
+	$(BIN)/jupyter lab notebooks
+
+live: $(STAMP)  ## Regenerate notebooks/ (what Binder and Colab open) from the chapters and the build.
+	$(BIN)/python scripts/live_notebooks.py
 
 bench: $(STAMP)  ## Speed and accuracy benchmarks (not part of make test).
 	$(BIN)/python benchmarks/run_all.py

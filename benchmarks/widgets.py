@@ -41,7 +41,7 @@ WIDGETS = [
         "02_queues_and_utilization",
         "operating_point",
         _grid(
-            arrival_rate=[5.0, 50.0, 80.0, 95.0, 150.0, 300.0, 400.0],
+            utilization=[0.05, 0.5, 0.8, 0.9, 0.95],
             servers=[1, 2, 4],
             mean_service=[0.01],
         ),

@@ -72,7 +72,7 @@ def test_three_exercises_with_hidden_solutions(chapter):
 
 
 def test_three_self_grading_questions(chapter):
-    quiz = [c for c in _code(chapter) if "display_quiz(" in c.source]
+    quiz = [c for c in _code(chapter) if "sl.quiz.show(" in c.source]
     assert len(quiz) >= 1
     count = sum(len(re.findall(r"quiz\.(?:numeric|choice)_question\(", c.source)) for c in quiz)
     assert count >= 3
@@ -129,3 +129,12 @@ def test_every_glossary_term_is_used_by_a_chapter():
             used.add((m.group(2) or m.group(1)).strip().lower())
     assert len(terms) > 40
     assert [t for t in terms if t.lower() not in used] == []
+
+
+def test_no_markdown_line_starts_a_myst_comment(notebook):
+    """MyST drops a line that starts with ``%`` (a comment): a sentence wrapped so that a
+    line begins "% of requests" silently loses the rest of its line on the page."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            found = re.search(r"^%.*$", cell.source, re.M)
+            assert not found, f"{notebook.path.name}: {found[0]!r}"

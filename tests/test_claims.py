@@ -84,6 +84,18 @@ def test_ch2_littles_law_and_the_knee(seed):
 
 
 @seeds
+def test_ch2_widget_point_sits_on_the_formula_up_to_95_percent(seed):
+    """02 "Try it": the operating-point widget's run is long enough near saturation that
+    its simulated mean lies within 15% of the M/M/c formula (labs.operating_point;
+    11% was the worst of 20 seeds)."""
+    for servers in (1, 4):
+        for utilization in (0.5, 0.9, 0.95):
+            point = labs.operating_point(utilization * servers / 0.01, servers, 0.01, seed=seed)
+            exact = sl.mmc(point.arrival_rate, 100.0, servers).mean_response
+            assert point.mean == pytest.approx(exact, rel=0.15)
+
+
+@seeds
 def test_ch2_pooling_beats_separate_queues(seed):
     """02 "Pooling": one shared queue is faster at every load, over twice at 80%."""
     pooling = labs.pooling_comparison(servers=4, mean_service=0.01, seed=seed)

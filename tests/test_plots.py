@@ -81,8 +81,8 @@ def test_plot_draws_its_lab(name):
     "call",
     [
         lambda live: live.chain_availability(max_hops=3),
-        lambda live: live.operating_point(80.0, 1),
-        lambda live: live.operating_point(500.0, 2),  # beyond capacity: says so, no error
+        lambda live: live.operating_point(0.8, 1),
+        lambda live: live.operating_point(0.95, 4),
         lambda live: live.ladder_point(1e6, "event-driven"),
         lambda live: live.cache_replicas(replicas=0, load=6000.0),
         lambda live: live.lag_point(partitions=2, consumers=6),
@@ -107,3 +107,21 @@ def test_live_drill_prints_its_answer_only_when_revealed(capsys):
     shown = capsys.readouterr().out
     assert shown.startswith(hidden.rstrip()) and "Simulated:" in shown
     assert "Simulated:" not in hidden
+
+
+def test_a_log_axis_spanning_less_than_a_decade_still_has_tick_labels():
+    from scalelab.plots._style import figure, log_scale
+
+    fig, ax = figure()
+    ax.plot([300.0, 900.0], [0.0, 1.0])
+    log_scale(ax, "x")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.xaxis.get_ticklabels(which="both") if t.get_text()]
+    assert {"300", "400", "600"} <= set(labels)
+
+
+def test_the_operating_point_widget_stays_below_saturation():
+    from scalelab import live
+
+    with pytest.raises(ValueError, match="utilization"):
+        live.operating_point(utilization=1.0)

@@ -123,6 +123,15 @@ def test_widget_point_spreads_reads_over_the_replicas():
     )
 
 
+def test_widget_point_counts_every_measured_request_as_answered_or_timed_out():
+    # 6,000 requests/s against 1,000 queries/s: the measured requests (sent before
+    # duration - timeout) have all settled, and most of them gave up.
+    r = labs.cache_replicas_point(hit_ratio=0.0, replicas=0, load=6000.0)
+    assert r.measured == r.latencies.size and 2500 < r.measured < 3500
+    assert np.all(r.latencies <= r.timeout + 1e-9)
+    assert r.timed_out > 0.5 and r.p99 == pytest.approx(r.timeout)
+
+
 def test_lru_formula_is_exact_for_uniform_keys():
     assert sl.lru_hit_ratio(np.full(1000, 1e-3), 250) == pytest.approx(0.25, rel=1e-6)
     assert sl.lru_hit_ratio([0.5, 0.5], 2) == 1.0
@@ -154,6 +163,7 @@ def test_partition_rule_and_drain_time():
         (lambda: labs.resharding(old=8, new=(8,)), "new[0]"),
         (lambda: labs.cache_replicas_point(replicas=9), "replicas"),
         (lambda: labs.cache_replicas_point(load=float("nan")), "load"),
+        (lambda: labs.cache_replicas_point(duration=0.5, timeout=0.5), "duration"),
         (lambda: sl.lru_hit_ratio([0.5, 0.6], 1), "probabilities"),
         (lambda: sl.partitions_needed(0, 1, 1), "target_rate"),
         (lambda: sl.drain_time(10, 100, 100), "arrival_rate"),

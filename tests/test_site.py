@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import SITE
+from conftest import ROOT, SITE
 
 pytestmark = pytest.mark.browser
 
@@ -201,16 +201,20 @@ def test_root_redirects_to_the_introduction(browser, base_url):
 
 @pytest.mark.parametrize("page", _notebook_pages(), ids=lambda p: p.stem)
 def test_notebook_pages_have_launch_links(browser, base_url, page):
+    """Binder and Colab open the chapter's live notebook (notebooks/, plain Markdown),
+    not its MyST source in chapters/."""
     with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.href)")
-        notebook = f"chapters/{page.stem}.ipynb"
+        notebook = f"notebooks/{page.stem}.ipynb"
+        assert (ROOT / notebook).exists()
         binder = [h for h in hrefs if h.startswith("https://mybinder.org/") and notebook in h]
         colab = [
             h for h in hrefs if h.startswith("https://colab.research.google.com/") and notebook in h
         ]
         assert binder, f"no Binder link to {notebook}"
-        assert "urlpath=lab" in binder[0], "Binder should open JupyterLab"
+        assert f"urlpath=lab/tree/{notebook}" in binder[0], "Binder should open JupyterLab"
         assert colab, f"no Colab link to {notebook}"
+        assert not [h for h in hrefs if f"chapters/{page.stem}.ipynb" in h]
 
 
 def test_first_chapter_shows_its_figure_and_glued_numbers(browser, base_url):

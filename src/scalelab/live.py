@@ -10,6 +10,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from . import labs, plots
+from ._validate import check_real
 
 __all__ = [
     "chain_availability",
@@ -44,13 +45,18 @@ def chain_availability(
 
 
 def operating_point(
-    arrival_rate: float = 80.0, servers: int = 1, mean_service: float = 0.01, seed: int = 1
+    utilization: float = 0.8, servers: int = 1, mean_service: float = 0.01, seed: int = 1
 ) -> Figure:
-    """Chapter 2: where ``arrival_rate`` puts an M/M/c station on its latency curve
-    (:func:`scalelab.labs.operating_point`)."""
+    """Chapter 2: where ``utilization`` (in (0, 0.95]) puts an M/M/c station on its
+    latency curve (:func:`scalelab.labs.operating_point`, whose run grows near
+    saturation so the simulated point stays close to the curve)."""
+    check_real("utilization", utilization, low=0.0, high=0.95, low_open=True)
     return plots.operating_point(
         labs.operating_point(
-            arrival_rate=arrival_rate, servers=servers, mean_service=mean_service, seed=seed
+            arrival_rate=utilization * servers / mean_service,
+            servers=servers,
+            mean_service=mean_service,
+            seed=seed,
         )
     )
 

@@ -1,16 +1,25 @@
-"""Self-check questions that grade themselves on the static page, no kernel needed.
+"""Self-check questions that grade themselves in the reader's browser: on the static page
+with no kernel, and in JupyterLab or Colab.
 
 The helpers build question dictionaries in JupyterQuiz's format; a chapter passes a list
-of them to ``jupyterquiz.display_quiz``, which renders them as HTML and JavaScript that
-run in the reader's browser. Numeric answers are computed by the chapter (so they follow
-the simulator) and accepted within a tolerance.
+of them to :func:`show`, which renders them with JupyterQuiz as HTML and JavaScript.
+Numeric answers are computed by the chapter (so they follow the simulator) and accepted
+within a tolerance.
 """
 
 from __future__ import annotations
 
 from ._validate import check_non_negative, check_real
 
-__all__ = ["numeric_question", "choice_question"]
+__all__ = ["numeric_question", "choice_question", "show"]
+
+# JupyterLab 4 loads a MathJax 3 without the global ``typeset``; JupyterQuiz then replaces
+# it with one fetched from a CDN, which fails offline with an uncaught page error. The
+# questions hold no math, so a ``typeset`` that does nothing is enough.
+_MATHJAX_TYPESET = (
+    "if (window.MathJax && window.MathJax.version && !window.MathJax.typeset) "
+    "{ window.MathJax.typeset = function () {}; }"
+)
 
 
 def numeric_question(
@@ -86,3 +95,21 @@ def choice_question(question: str, options: list[tuple[str, bool, str]]) -> dict
             {"answer": text, "correct": ok, "feedback": feedback} for text, ok, feedback in options
         ],
     }
+
+
+def show(questions: list[dict]) -> None:
+    """Display ``questions`` (from :func:`numeric_question` and :func:`choice_question`),
+    answers in the order given, graded in the reader's browser.
+
+    Parameters
+    ----------
+    questions : list of dict
+        At least one question.
+    """
+    if not isinstance(questions, list) or not questions:
+        raise ValueError(f"questions={questions!r}: give a non-empty list of questions")
+    from IPython.display import Javascript, display
+    from jupyterquiz import display_quiz
+
+    display(Javascript(_MATHJAX_TYPESET))
+    display_quiz(questions, shuffle_answers=False)

@@ -344,11 +344,11 @@ def operating_point(
     arrival_rate: float = 80.0,
     servers: int = 1,
     mean_service: float = 0.01,
-    requests: int = 20_000,
+    requests: int | None = None,
     seed: int = 1,
 ) -> OperatingPoint:
-    """Simulate one M/M/c station at ``arrival_rate`` (exact fast path, a few
-    milliseconds) beside its exact mean-response curve: chapter 2's live widget.
+    """Simulate one M/M/c station at ``arrival_rate`` (exact fast path, about 0.25 us
+    per request) beside its exact mean-response curve: chapter 2's live widget.
 
     Parameters
     ----------
@@ -358,16 +358,22 @@ def operating_point(
         Servers sharing one queue, 1 to 64.
     mean_service : float
         Mean service time, seconds (> 0).
-    requests : int
-        Requests simulated, 1,000 to 1,000,000.
+    requests : int, optional
+        Requests simulated, 1,000 to 1,000,000. By default the run grows with the
+        relaxation time near saturation: ``1000 / (1 - utilization)**2`` requests, at
+        least 20,000 and at most 400,000 (0.1 s), so the simulated mean stays within about
+        15% of the formula up to 95% utilization.
     seed : int
         Seed (>= 0).
     """
     check_positive("arrival_rate", arrival_rate)
     check_int("servers", servers, low=1, high=64)
     check_positive("mean_service", mean_service)
-    check_int("requests", requests, low=1000, high=1_000_000)
     capacity = servers / mean_service
+    if requests is None:
+        slack = max(1 - arrival_rate / capacity, 0.05)
+        requests = int(min(400_000, max(20_000, 1000 / slack**2)))
+    check_int("requests", requests, low=1000, high=1_000_000)
     rates = np.linspace(0.01, 0.97, 200) * capacity
     curve = np.array([mmc(r, 1 / mean_service, servers).mean_response for r in rates])
     mean = p99 = math.inf

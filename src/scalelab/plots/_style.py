@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatter
 
 
 def figure(width: float = 7.0, height: float = 4.0) -> tuple[Figure, Axes]:
@@ -44,9 +44,19 @@ def to_ms(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=float) * 1000
 
 
+class _PlainLogFormatter(LogFormatter):
+    """Minor log ticks as plain numbers (200, 300, ...), labelled only when the axis
+    spans less than a decade (matplotlib's ``minor_thresholds``), so a narrow range
+    still has readable ticks."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return f"{x:,g}"
+
+
 def log_scale(ax: Axes, axis: str = "y") -> None:
-    """Log scale labelled with plain numbers (10, 100, 1,000) rather than powers."""
+    """Log scale labelled with plain numbers (10, 100, 1,000) rather than powers; an axis
+    spanning less than a decade also labels its minor ticks."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
-    target.set_minor_formatter(NullFormatter())
+    target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))

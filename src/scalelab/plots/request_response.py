@@ -270,9 +270,14 @@ def cache_replicas(data: CacheReplicasPoint) -> Figure:
         )
         log_scale(right, "x")
         right.legend(fontsize="small", loc="lower right")
-    right.set_xlabel("client latency, timeouts at 1 s (ms, log scale)")
+    t = f"{data.timeout:g} s"
+    right.set_xlabel(f"client latency, timeouts at {t} (ms, log scale)")
     right.set_ylabel("fraction of requests")
-    right.set_title(f"timed out (1 s): {data.timed_out:.0%}", fontsize="medium")
+    right.set_title(
+        f"{data.measured:,} requests sent in the first {data.timeout:g} s: "
+        f"{data.timed_out:.0%} timed out",
+        fontsize="medium",
+    )
     fig.suptitle(
         f"{data.load:,.0f} req/s, {data.read_fraction:.0%} reads, hit ratio "
         f"{data.hit_ratio:.0%}, {data.replicas} replica(s): database gets "
