@@ -63,3 +63,21 @@ def test_quiz_helpers():
         sl.quiz.choice_question("y?", [("a", True, ""), ("b", True, "")])
     with pytest.raises(ValueError, match="answer"):
         sl.quiz.numeric_question("x?", float("nan"))
+    with pytest.raises(ValueError, match="questions"):
+        sl.quiz.show([])
+
+
+def test_quiz_show_gives_jupyterlab_mathjax_a_typeset_before_the_quiz():
+    """JupyterLab's MathJax has no global typeset; JupyterQuiz would fetch one from a CDN."""
+    from unittest import mock
+
+    import jupyterquiz.dynamic.display  # noqa: F401  (imported before it is patched)
+
+    shown = []
+    with (
+        mock.patch("IPython.display.display", side_effect=shown.append),
+        mock.patch("jupyterquiz.dynamic.display.display", side_effect=shown.append),
+    ):
+        sl.quiz.show([sl.quiz.numeric_question("x?", 1.0)])
+    assert "MathJax.typeset = function" in shown[0].data
+    assert any("show_questions" in getattr(o, "data", "") for o in shown[1:])

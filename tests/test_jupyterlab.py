@@ -1,7 +1,7 @@
 """The live notebooks as a Binder reader meets them: JupyterLab from the project's
 environment on 127.0.0.1, each notebook opened the way the Binder button opens it, Run
-All, read, and a control of every widget moved, in headless Chromium with every request
-off 127.0.0.1 refused (so MathJax's CDN too).
+All, read, a control of every widget moved and every quiz question answered, in headless
+Chromium with every request off 127.0.0.1 refused (so MathJax's CDN too).
 
 The notebooks are copied to a temporary directory first, so JupyterLab's autosave never
 writes outputs into ``notebooks/``.
@@ -25,7 +25,7 @@ from urllib.request import urlopen
 
 import pytest
 from conftest import ROOT
-from test_site import CHROMIUM_ARGS, browser  # noqa: F401  (the shared Chromium fixture)
+from test_site import browser, grade_every_question  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -211,6 +211,8 @@ def test_live_notebook_runs_and_reads_cleanly(browser, lab, notebook):  # noqa: 
         for code in visible_code:
             assert not QUIZ_SOURCE.search(code), f"quiz source visible: {code[:200]!r}"
         _every_widget_responds(page)
+        quizzes = grade_every_question(page.locator(NOTEBOOK))
+        assert quizzes >= (3 if "quiz.show(" in notebook.read_text() else 0)
         assert session.errors == [], f"uncaught page errors: {session.errors}"
     finally:
         session.close()
@@ -226,16 +228,29 @@ def _every_widget_responds(page) -> None:
         widget.evaluate("el => el.scrollIntoView({block: 'center'})")
         before = output.inner_html()
         handle = widget.locator(".noUi-handle").first
-        value = handle.get_attribute("aria-valuenow")
-        handle.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "([h, v]) => h.getAttribute('aria-valuenow') !== v",
-            arg=[handle.element_handle(), value],
-            timeout=10_000,
-        )
+        _press_until_it_moves(page, handle)
         page.wait_for_function(
             "([el, before]) => el.innerHTML !== before && el.querySelector('img, pre')",
             arg=[output.element_handle(), before],
             timeout=30_000,
         )
+
+
+def _press_until_it_moves(page, handle, attempts: int = 3) -> None:
+    """Focus a slider handle and press the right arrow, as a keyboard user would; again
+    if JupyterLab took the focus back first (it may, as a run finishes)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    value = handle.get_attribute("aria-valuetext")
+    for attempt in range(attempts):
+        handle.press("ArrowRight")
+        try:
+            page.wait_for_function(
+                "([h, v]) => h.getAttribute('aria-valuetext') !== v",
+                arg=[handle.element_handle(), value],
+                timeout=3_000,
+            )
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise

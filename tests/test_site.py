@@ -202,7 +202,7 @@ def test_root_redirects_to_the_introduction(browser, base_url):
 @pytest.mark.parametrize("page", _notebook_pages(), ids=lambda p: p.stem)
 def test_notebook_pages_have_launch_links(browser, base_url, page):
     """Binder and Colab open the chapter's live notebook (notebooks/, plain Markdown),
-    not its MyST source in chapters/."""
+    not its MyST source in chapters/; the download button serves the live one too."""
     with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         hrefs = v.page.eval_on_selector_all("a", "els => els.map(e => e.href)")
         notebook = f"notebooks/{page.stem}.ipynb"
@@ -214,7 +214,10 @@ def test_notebook_pages_have_launch_links(browser, base_url, page):
         assert binder, f"no Binder link to {notebook}"
         assert f"urlpath=lab/tree/{notebook}" in binder[0], "Binder should open JupyterLab"
         assert colab, f"no Colab link to {notebook}"
-        assert not [h for h in hrefs if f"chapters/{page.stem}.ipynb" in h]
+        download = [h for h in hrefs if h.endswith(f"chapters/{page.stem}.ipynb")]
+        assert [urlparse(h).path for h in download] == [f"/_sources/chapters/{page.stem}.ipynb"]
+        served = SITE / "_sources" / "chapters" / f"{page.stem}.ipynb"
+        assert served.read_bytes() == (ROOT / notebook).read_bytes(), "download the live one"
 
 
 def test_first_chapter_shows_its_figure_and_glued_numbers(browser, base_url):
@@ -238,28 +241,34 @@ def _has_class(locator, name: str) -> bool:
 @pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
 def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
     with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
-        quizzes = v.page.locator("div.Quiz")
-        assert quizzes.count() >= 3
-        for i in range(quizzes.count()):
-            quiz = quizzes.nth(i)
-            feedback = quiz.locator(".Feedback")
-            box = quiz.locator("input.Input-text")
-            if box.count():
-                answers = json.loads(box.get_attribute("data-answers"))
-                right = next(a for a in answers if a.get("correct"))
-                low, high = right.get("range") or (right["value"], right["value"])
-                box.fill(f"{abs(high) * 10 + 1000:g}")
-                box.press("Enter")
-                assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
-                box.fill(f"{(low + high) / 2:.6g}")
-                box.press("Enter")
-                assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
-            else:
-                quiz.locator(".MCButton[data-correct='false']").first.click()
-                assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
-                quiz.locator(".MCButton[data-correct='true']").first.click()
-                assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
+        assert grade_every_question(v.page.locator("body")) >= 3
         assert v.errors == []
+
+
+def grade_every_question(root) -> int:
+    """Answer every JupyterQuiz question under ``root`` wrongly, then rightly, checking the
+    feedback each time; returns how many there were."""
+    quizzes = root.locator("div.Quiz")
+    for i in range(quizzes.count()):
+        quiz = quizzes.nth(i)
+        feedback = quiz.locator(".Feedback")
+        box = quiz.locator("input.Input-text")
+        if box.count():
+            answers = json.loads(box.get_attribute("data-answers"))
+            right = next(a for a in answers if a.get("correct"))
+            low, high = right.get("range") or (right["value"], right["value"])
+            box.fill(f"{abs(high) * 10 + 1000:g}")
+            box.press("Enter")
+            assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
+            box.fill(f"{(low + high) / 2:.6g}")
+            box.press("Enter")
+            assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
+        else:
+            quiz.locator(".MCButton[data-correct='false']").first.click()
+            assert _has_class(feedback, "incorrect"), f"question {i}: wrong not flagged"
+            quiz.locator(".MCButton[data-correct='true']").first.click()
+            assert _has_class(feedback, "correct"), f"question {i}: right not accepted"
+    return quizzes.count()
 
 
 @pytest.mark.parametrize("page", _chapter_pages(), ids=lambda p: p.stem)
