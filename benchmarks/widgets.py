@@ -60,8 +60,8 @@ WIDGETS = [
         "cache_replicas",
         _grid(
             hit_ratio=[0.0, 0.8, 0.99],
-            replicas=[0, 1, 8],
-            load=[500.0, 3000.0, 6000.0],
+            replicas=[0, 1, 4],
+            load=[500.0, 3000.0, 5000.0],
             read_fraction=[0.5, 0.9, 1.0],
         ),
     ),
