@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("engine.py", "broker.py", "labs.py", "widgets.py", "scaling.py", "notebooks.py")
+BENCHMARKS = (
+    "engine.py",
+    "broker.py",
+    "labs.py",
+    "widgets.py",
+    "resources.py",
+    "scaling.py",
+    "notebooks.py",
+)
 
 
 def main() -> int:
