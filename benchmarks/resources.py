@@ -8,8 +8,8 @@ the few with required arguments get the chapters' values, ``REQUIRED``), and eve
 widget callback of ``benchmarks/widgets.py`` over its grid (which includes every slider's
 extremes). Peak memory is the largest amount of Python-allocated memory (numpy arrays
 included) that ``tracemalloc`` saw above the level before the call; times are wall-clock
-with tracemalloc off, on a second call. Budget (exit status 1 if missed): peak <= 500 MB and <= 30 s per
-lab, peak <= 200 MB and <= 1 s per widget call.
+with tracemalloc off, on a second call. Budget (exit status 1 if missed): peak <= 500 MB
+and <= 30 s per lab, peak <= 200 MB and <= 1 s per widget call.
 
 Usage: python benchmarks/resources.py [--json]
 """
