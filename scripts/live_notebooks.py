@@ -49,16 +49,13 @@ BUILD = ROOT / "_build"
 RUN_ALL = "**Run > Run All Cells** in JupyterLab, **Runtime > Run all** in Colab"
 NOTE = (
     "> **The live notebook of [{title}]({url}).** Run it from the top ({run_all}). The "
-    "numbers quoted in the text are those of the published page: the cells below "
-    "reproduce them with the parameters and seeds they show, and when you change a "
-    "parameter, the cells' output (not the text) shows the new values. Exercise "
-    "solutions are folded (open *Solution* once you have an answer), and the quiz code "
-    "is hidden so its answers stay out of sight."
+    "numbers in the text are those of the published page, for the parameters and seeds "
+    "the cells show; when you change a parameter, read the new values in the cells' "
+    "output, not in the text."
 )
-RUN_FIRST = (
-    f"*Run the cells above first ({RUN_ALL}), then move the controls below: each change "
-    "re-runs the simulation.*"
-)
+NOTE_SOLUTIONS = " Exercise solutions are folded: open *Solution* once you have an answer."
+NOTE_QUIZ = " The quiz code is hidden, so its answers stay out of sight until you answer."
+RUN_FIRST = f"*Run the cells above first ({RUN_ALL}), then move the controls below.*"
 HIDDEN_TITLES = {
     "colab-setup": "Set-up: installs scalelab on Colab, does nothing elsewhere",
     "remove-input": "Check yourself: run this cell to show the questions",
@@ -195,7 +192,7 @@ class Chapter:
             cited = [self.site.citations[key.strip()] for key in content.split(",")]
             if role == "cite:t":
                 return ", ".join(f"[{who} ({year})]({refs})" for who, year in cited)
-            return "(" + "; ".join(f"[{who}, {year}]({refs})" for who, year in cited) + ")"
+            return r"\[" + ", ".join(f"[{who}, {year}]({refs})" for who, year in cited) + r"\]"
         if role == "glue:text":
             key, _, spec = content.partition(":")
             return format_plain_text(self.glue[key]["data"]["text/plain"], spec)
@@ -238,14 +235,7 @@ class Chapter:
                         raise ValueError(f"{self.name}: directive {{{part.name}}} not handled")
                 if len(cells) == 0 and pending:
                     flush()
-                    cells.append(
-                        _markdown(
-                            NOTE.format(
-                                title=self._title(cells[0]), url=self.page, run_all=RUN_ALL
-                            ),
-                            "live-note",
-                        )
-                    )
+                    cells.append(_markdown(self._note(cells[0]), "live-note"))
                 continue
             if solution is not None:
                 solution.append(self._listing(cell))
@@ -258,13 +248,21 @@ class Chapter:
                 cells.append(_markdown(RUN_FIRST, f"{cell.get('id')}-run-first"))
             cells.append(code)
         flush()
+        cells = without_dead_cells(cells)
         nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(self.source.metadata))
         nbformat.validate(nb)
         return nb
 
-    @staticmethod
-    def _title(cell) -> str:
-        return next(line[2:] for line in cell.source.splitlines() if line.startswith("# "))
+    def _note(self, title_cell) -> str:
+        """What the reader of this live notebook needs to know, said once under its title."""
+        title = next(line[2:] for line in title_cell.source.splitlines() if line.startswith("# "))
+        text = NOTE.format(title=title, url=self.page, run_all=RUN_ALL)
+        sources = [c.source for c in self.source.cells]
+        if any("{solution-start}" in src for src in sources):
+            text += NOTE_SOLUTIONS
+        if any("quiz.show(" in src for src in sources):
+            text += NOTE_QUIZ
+        return text
 
     def _code(self, cell, tags: set[str]):
         source = without_glue(cell.source)
@@ -345,6 +343,45 @@ def without_glue(source: str) -> str:
     result = "\n".join(kept).strip("\n")
     compile(result, "<live cell>", "exec")
     return result
+
+
+def _assigned_only(source: str) -> set[str] | None:
+    """The names a cell only assigns from plain expressions, or None if it does anything
+    else (a call into scalelab computes a result the reader may want to inspect)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            return None
+        calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+        if any(ast.unparse(c.func).split(".")[0] in ("sl", "labs", "plots") for c in calls):
+            return None
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _code_words(cell) -> set[str]:
+    """Words of a cell's code: a code cell's source, a Markdown cell's Python listings."""
+    if cell.cell_type == "code":
+        return set(re.findall(r"\w+", cell.source))
+    listings = re.findall(r"^```python\n(.*?)^```", cell.source, flags=re.M | re.S)
+    return set(re.findall(r"\w+", "\n".join(listings)))
+
+
+def without_dead_cells(cells: list) -> list:
+    """Drop code cells left with nothing to do once their glue calls are gone: cells that
+    only assign names that no other cell or solution listing uses."""
+    while True:
+        words = [_code_words(c) for c in cells]
+        for k, cell in enumerate(cells):
+            if cell.cell_type != "code" or cell.get("id") == "colab-setup":
+                continue
+            names = _assigned_only(cell.source)
+            if names is not None and not names & set().union(*words[:k], *words[k + 1 :]):
+                del cells[k]
+                break
+        else:
+            return cells
 
 
 def chapter_paths() -> list[Path]:

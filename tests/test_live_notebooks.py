@@ -142,3 +142,45 @@ def test_live_notebooks_are_generated_from_the_current_chapters_and_build():
         if not path.exists() or path.read_text() != text
     ]
     assert stale == [], f"out of date: {stale}; run python scripts/live_notebooks.py"
+
+
+def test_glue_calls_go_and_every_other_line_stays():
+    gen = _generator()
+    source = (
+        "from myst_nb import glue\n"
+        "x = run()  # keep this comment\n"
+        "for k in (1, 2):\n"
+        "    glue(f'k{k}', k, display=False)\n"
+        "glue('x', x, display=False)\n"
+        "if x:\n"
+        "    print(x)\n"
+        "    glue('y', x)"
+    )
+    assert gen.without_glue(source) == "x = run()  # keep this comment\nif x:\n    print(x)"
+
+
+def test_directives_are_split_from_text_with_their_options():
+    gen = _generator()
+    parts = gen.segments("Intro\n\n```{exercise} Title\n:label: ex-a\n:nonumber:\n\nBody\n```\n")
+    assert parts[0].strip() == "Intro"
+    ex = parts[1]
+    assert (ex.name, ex.argument, ex.options) == (
+        "exercise",
+        "Title",
+        {"label": "ex-a", "nonumber": ""},
+    )
+    assert ex.body.strip() == "Body"
+    plain = gen.segments("```python\n{term}`x`\n```")
+    assert plain == ["```python\n{term}`x`\n```"]  # a code fence stays verbatim
+
+
+def test_cells_that_only_fed_glue_are_dropped_and_results_are_kept():
+    gen = _generator()
+    cells = [
+        nbformat.v4.new_code_cell("knee = labs.knee_curve()"),  # a result: kept
+        nbformat.v4.new_code_cell("at = {u: i for i, u in enumerate(knee.utilization)}"),
+        nbformat.v4.new_code_cell("used = 1"),
+        nbformat.v4.new_code_cell("print(used)"),
+    ]
+    kept = [c.source for c in gen.without_dead_cells(cells)]
+    assert kept == ["knee = labs.knee_curve()", "used = 1", "print(used)"]
