@@ -67,11 +67,7 @@ def measure(call) -> tuple[float, float]:
 
 
 def lab_functions() -> list[str]:
-    return [
-        name
-        for name in labs.__all__
-        if inspect.isfunction(getattr(labs, name)) or hasattr(getattr(labs, name), "__wrapped__")
-    ]
+    return [name for name in labs.__all__ if inspect.isfunction(getattr(labs, name))]
 
 
 def _record(worst: dict, module: str, call: str, seconds: float, peak: float) -> None:

@@ -106,6 +106,10 @@ def _citations(bib: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+class Code(str):
+    """A plain code fence (```python ... ```), kept verbatim."""
+
+
 @dataclass
 class Directive:
     name: str
@@ -114,11 +118,17 @@ class Directive:
     body: str
 
 
-def segments(text: str) -> list[str | Directive]:
-    """Split Markdown into text (plain code fences included, verbatim) and directives."""
+def segments(text: str) -> list[str | Code | Directive]:
+    """Split Markdown into text, plain code fences (:class:`Code`) and directives."""
     lines = text.split("\n")
-    out: list[str | Directive] = []
+    out: list[str | Code | Directive] = []
     plain: list[str] = []
+
+    def flush() -> None:
+        if plain:
+            out.append("\n".join(plain))
+            plain.clear()
+
     i = 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -131,21 +141,18 @@ def segments(text: str) -> list[str | Directive]:
         j = i + 1
         while j < len(lines) and not close.match(lines[j]):
             j += 1
+        flush()
         if m["directive"] is None:
-            plain.extend(lines[i : j + 1])
+            out.append(Code("\n".join(lines[i : j + 1])))
         else:
             body = lines[i + 1 : j]
             options = {}
             while body and OPTION.match(body[0]):
                 option = OPTION.match(body.pop(0))
                 options[option["key"]] = option["value"]
-            if plain:
-                out.append("\n".join(plain))
-                plain = []
             out.append(Directive(m["directive"], m["rest"].strip(), options, "\n".join(body)))
         i = j + 1
-    if plain:
-        out.append("\n".join(plain))
+    flush()
     return out
 
 
@@ -172,11 +179,11 @@ class Chapter:
     # --- inline Markdown ----------------------------------------------------------------
 
     def inline(self, text: str) -> str:
-        """Labels dropped, roles resolved; plain code fences left as they are."""
-        parts = re.split(r"(^```.*?^```[ \t]*$)", text, flags=re.M | re.S)
-        for k in range(0, len(parts), 2):
-            parts[k] = ROLE.sub(self._role, LABEL_LINE.sub("", parts[k]))
-        return "".join(parts)
+        """Markdown with labels dropped and roles resolved; code fences left as they are."""
+        return "\n".join(
+            part if isinstance(part, Code) else ROLE.sub(self._role, LABEL_LINE.sub("", part))
+            for part in segments(text)
+        )
 
     def _role(self, m: re.Match) -> str:
         role, content = m["role"], m["content"]
@@ -207,22 +214,21 @@ class Chapter:
         solution: list[str] | None = None
         exercise = ""
 
-        def flush() -> None:
+        def flush(after: str) -> None:
             text = "\n\n".join(p.strip("\n") for p in pending if p.strip())
             pending.clear()
             if text:
-                cells.append(_markdown(text, f"{source_ids[-1]}-md{len(cells)}"))
+                cells.append(_markdown(text, f"{after}-md{len(cells)}"))
 
-        source_ids: list[str] = []
         for cell in self.source.cells:
             tags = set(cell.metadata.get("tags", []))
-            source_ids.append(cell.get("id"))
             if "static-only" in tags:
                 continue
             if cell.cell_type == "markdown":
                 for part in segments(cell.source):
                     if isinstance(part, str):
-                        (pending if solution is None else solution).append(self.inline(part))
+                        text = part if isinstance(part, Code) else self.inline(part)
+                        (pending if solution is None else solution).append(text)
                     elif part.name == "exercise":
                         exercise = self.exercise_titles[part.options["label"]]
                         pending.append(f"**{exercise}**\n\n{self.inline(part.body).strip()}")
@@ -234,7 +240,7 @@ class Chapter:
                     else:
                         raise ValueError(f"{self.name}: directive {{{part.name}}} not handled")
                 if len(cells) == 0 and pending:
-                    flush()
+                    flush(cell.get("id"))
                     cells.append(_markdown(self._note(cells[0]), "live-note"))
                 continue
             if solution is not None:
@@ -243,11 +249,11 @@ class Chapter:
             code = self._code(cell, tags)
             if code is None:
                 continue
-            flush()
+            flush(cell.get("id"))
             if "skip-execution" in tags:
                 cells.append(_markdown(RUN_FIRST, f"{cell.get('id')}-run-first"))
             cells.append(code)
-        flush()
+        flush(self.source.cells[-1].get("id"))
         cells = without_dead_cells(cells)
         nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(self.source.metadata))
         nbformat.validate(nb)
@@ -374,7 +380,7 @@ def without_dead_cells(cells: list) -> list:
     while True:
         words = [_code_words(c) for c in cells]
         for k, cell in enumerate(cells):
-            if cell.cell_type != "code" or cell.get("id") == "colab-setup":
+            if cell.cell_type != "code":
                 continue
             names = _assigned_only(cell.source)
             if names is not None and not names & set().union(*words[:k], *words[k + 1 :]):

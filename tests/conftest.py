@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 import pytest
@@ -10,6 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 SITE = ROOT / "_build" / "html"
+
+
+def load_script(path: Path) -> ModuleType:
+    """Import a script of ``scripts/`` or ``benchmarks/`` by path (registered in
+    ``sys.modules``, where dataclasses look their module up)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def notebooks() -> list[Path]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import nbformat
 import pytest
-from conftest import CHAPTERS
+from conftest import CHAPTERS, load_script
 from conftest import notebooks as all_notebooks
 
 from scalelab import live
@@ -98,11 +97,7 @@ def test_numbers_in_prose_come_from_glue(chapter):
 
 
 def _benchmarked_widgets() -> set[tuple[str, str]]:
-    spec = importlib.util.spec_from_file_location(
-        "widget_benchmark", CHAPTERS.parent / "benchmarks" / "widgets.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(CHAPTERS.parent / "benchmarks" / "widgets.py")
     return {(chapter, name) for chapter, name, _ in module.WIDGETS}
 
 

@@ -8,14 +8,12 @@ show without running anything.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 LIVE = ROOT / "notebooks"
 SCRIPT = ROOT / "scripts" / "live_notebooks.py"
@@ -32,11 +30,7 @@ MYST_ONLY = {
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("live_notebooks", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["live_notebooks"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def _live() -> list[Path]:

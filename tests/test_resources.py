@@ -7,27 +7,17 @@ measures the peak. Time is measured in ``benchmarks/widgets.py`` and
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tracemalloc
 
 import matplotlib.pyplot as plt
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_script
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalelab import live
 
 WIDGET_PEAK = 200e6  # bytes
-
-
-def _widgets() -> list:
-    spec = importlib.util.spec_from_file_location("widgets", ROOT / "benchmarks" / "widgets.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("widgets", module)
-    spec.loader.exec_module(module)
-    return module.WIDGETS
 
 
 def _axis(values: list) -> st.SearchStrategy:
@@ -44,7 +34,7 @@ def _positions(grid: list[dict]) -> st.SearchStrategy:
     return st.fixed_dictionaries({n: _axis([point[n] for point in grid]) for n in names})
 
 
-WIDGETS = _widgets()
+WIDGETS = load_script(ROOT / "benchmarks" / "widgets.py").WIDGETS
 
 
 @pytest.mark.parametrize(

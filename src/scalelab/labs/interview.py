@@ -120,16 +120,16 @@ def ten_x(
         if label not in known:
             raise ValueError(f"options contains {label!r}; choose from {list(known)}")
     app = AppTier(servers=16, workers=256, service=Exponential(0.0005))
+    # A write costs write_cost reads on the primary; each replica replays it at
+    # replica_apply times that (the Database's own assumptions).
+    node = Database(capacity_qps=db_capacity_qps)
+    replay = node.replica_apply * node.write_cost
     rows = []
     for label in chosen:
         _, hit, replicas, shards, queued = known[label]
         behind = database_load(load, read_fraction, hit)
         reads, writes, misses = load * read_fraction, behind.writes, behind.reads
         capacity = db_capacity_qps
-        # A write costs write_cost reads on the primary; each replica replays it at
-        # replica_apply times that (the Database's own assumptions).
-        node = Database(capacity_qps=db_capacity_qps)
-        replay = node.replica_apply * node.write_cost
         if queued:
             # Batched writes take capacity from the primary, or, with replicas, from each
             # replica that replays them; the reads are simulated against what is left.

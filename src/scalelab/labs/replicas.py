@@ -4,7 +4,6 @@ replicas in front of one primary (chapter 4's widget)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from .._validate import (
     check_reals,
 )
 from ..distributions import Exponential
-from ..results import Status
+from ..results import LatencyStats, Status
 from ..run import simulate
 from ..theory import DatabaseLoad, database_load, stale_read_fraction
 from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
@@ -330,7 +329,7 @@ def cache_replicas_point(
         float(timeout),
         int(sent.sum()),
         waits,
-        float(np.quantile(waits, 0.99)) if waits.size else math.inf,
+        p99_or_inf(LatencyStats.of(waits)),
         float(np.mean(r.status[sent] == Status.TIMED_OUT)) if waits.size else 0.0,
         database_load(load, read_fraction, hit_ratio),
     )

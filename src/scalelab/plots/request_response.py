@@ -270,8 +270,7 @@ def cache_replicas(data: CacheReplicasPoint) -> Figure:
         )
         log_scale(right, "x")
         right.legend(fontsize="small", loc="lower right")
-    t = f"{data.timeout:g} s"
-    right.set_xlabel(f"client latency, timeouts at {t} (ms, log scale)")
+    right.set_xlabel(f"client latency, timeouts at {data.timeout:g} s (ms, log scale)")
     right.set_ylabel("fraction of requests")
     right.set_title(
         f"{data.measured:,} requests sent in the first {data.timeout:g} s: "
