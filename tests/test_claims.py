@@ -66,6 +66,20 @@ def test_ch1_exercise_two_consumers_never_drain(seed):
     assert lag.values[-1] > lag.values[lag.t <= fewer.spike[1]][-1]
 
 
+@seeds
+def test_ch1_exercise_a_longer_spike_hurts_sync_more_and_async_still_drains(seed):
+    """01 exercise ex-sync-spike: with a spike twice as long, the synchronous side times out
+    a larger share; the event-driven side still answers fast, its lag peaks higher and
+    drains within the 60-second run."""
+    base = labs.sync_vs_async(seed=seed)
+    longer = labs.sync_vs_async(spike_length=10.0, duration=60.0, seed=seed)
+    r, rl = _rows(base), _rows(longer)
+    assert rl["timed out (%)"][0] > 1.5 * r["timed out (%)"][0]
+    assert rl["client p99 (ms)"][1] < rl["client p99 (ms)"][0] / 10
+    peak = [d.async_.timeseries("lag", bin_width=0.5).values for d in (base, longer)]
+    assert peak[1].max() > peak[0].max() and peak[1][-1] < 0.02 * peak[1].max()
+
+
 # --- Chapter 2: queues and utilization ----------------------------------------------
 
 
@@ -203,6 +217,15 @@ def test_ch4_horizontal_scaling_until_the_database_says_no(seed):
     assert horiz.db_utilization[-1] > 0.97
     assert horiz.p99[-1] > horiz.p99[0]
     assert 0.25 < horiz.dropped[-1] < 0.4  # "about a third" still turned away
+
+
+@seeds
+def test_ch4_widget_overload_shows_as_timeouts_not_waiting(seed):
+    """04 "Try it": every request the widget measures has been answered or has given up,
+    so 6,000 requests/s against one 1,000-query/s node with no cache shows as timeouts."""
+    r = labs.cache_replicas_point(hit_ratio=0.0, replicas=0, load=6000.0, seed=seed)
+    assert np.all(r.latencies <= r.timeout + 1e-9)
+    assert r.timed_out > 0.5 and r.p99 == pytest.approx(r.timeout)
 
 
 @seeds
