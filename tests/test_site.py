@@ -123,7 +123,8 @@ def browser():
 class _Visit:
     """A page load with everything it logged and requested."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, mathjax: bool = True) -> None:
+        self.mathjax = mathjax
         self.errors: list[str] = []
         self.offsite: list[str] = []
         self.cdn: list[str] = []
@@ -144,6 +145,9 @@ class _Visit:
         host = urlparse(route.request.url).hostname or ""
         if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
             route.continue_()
+        elif host in VIEW_TIME_CDNS and "mathjax" in route.request.url and not self.mathjax:
+            self.cdn.append(route.request.url)
+            route.abort()
         elif host in VIEW_TIME_CDNS:
             self.cdn.append(route.request.url)
             script = route.request.resource_type == "script"
@@ -243,6 +247,18 @@ def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
     with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}") as v:
         assert grade_every_question(v.page.locator("body")) >= 3
         assert v.errors == []
+
+
+@pytest.mark.parametrize("page", _chapter_pages()[:2], ids=lambda p: p.stem)
+def test_questions_work_when_mathjax_never_loads(browser, base_url, page):
+    """An offline reader (or a CDN slower than JupyterQuiz's 500 ms wait): the page holds
+    only MathJax's configuration, and the questions must still render and grade."""
+    with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}", mathjax=False) as v:
+        v.page.wait_for_timeout(800)
+        assert v.page.evaluate("typeof window.MathJax.typeset") == "undefined", "MathJax loaded"
+        assert grade_every_question(v.page.locator("body")) >= 3
+        failed = "Failed to load resource: net::ERR_FAILED"
+        assert [e for e in v.errors if e != failed] == []
 
 
 def grade_every_question(root) -> int:

@@ -13,12 +13,18 @@ from ._validate import check_non_negative, check_real
 
 __all__ = ["numeric_question", "choice_question", "show"]
 
-# JupyterLab 4 loads a MathJax 3 without the global ``typeset``; JupyterQuiz then replaces
-# it with one fetched from a CDN, which fails offline with an uncaught page error. The
-# questions hold no math, so a ``typeset`` that does nothing is enough.
+# JupyterQuiz typesets its questions with the page's MathJax (they hold no math, so doing
+# nothing is enough). Two cases would break a page:
+# - a static page holds only MathJax's configuration until the deferred CDN script runs;
+#   JupyterQuiz then reads ``MathJax.version[0]`` 500 ms later and throws if MathJax is
+#   still loading or blocked (offline). An empty ``version`` makes it skip typesetting,
+#   and MathJax still treats the object as its configuration (it checks ``!version``).
+# - JupyterLab 4 loads a MathJax 3 without the global ``typeset``; JupyterQuiz then fetches
+#   one from a CDN, which fails offline. A ``typeset`` that does nothing avoids that.
 _MATHJAX_TYPESET = (
-    "if (window.MathJax && window.MathJax.version && !window.MathJax.typeset) "
-    "{ window.MathJax.typeset = function () {}; }"
+    "(function (mj) { if (!mj) { return; } "
+    "if (!mj.version) { mj.version = ''; } "
+    "else if (!mj.typeset) { mj.typeset = function () {}; } })(window.MathJax);"
 )
 
 
