@@ -67,8 +67,10 @@ def test_quiz_helpers():
         sl.quiz.show([])
 
 
-def test_quiz_show_gives_jupyterlab_mathjax_a_typeset_before_the_quiz():
-    """JupyterLab's MathJax has no global typeset; JupyterQuiz would fetch one from a CDN."""
+def test_quiz_show_prepares_mathjax_before_the_quiz():
+    """JupyterLab's MathJax has no global typeset (JupyterQuiz would fetch one from a CDN);
+    a static page's MathJax is only a configuration until it loads (JupyterQuiz would read
+    its missing version). The browser tests check both in a page."""
     from unittest import mock
 
     import jupyterquiz.dynamic.display  # noqa: F401  (imported before it is patched)
@@ -79,5 +81,6 @@ def test_quiz_show_gives_jupyterlab_mathjax_a_typeset_before_the_quiz():
         mock.patch("jupyterquiz.dynamic.display.display", side_effect=shown.append),
     ):
         sl.quiz.show([sl.quiz.numeric_question("x?", 1.0)])
-    assert "MathJax.typeset = function" in shown[0].data
+    assert "mj.typeset = function" in shown[0].data
+    assert "mj.version = ''" in shown[0].data
     assert any("show_questions" in getattr(o, "data", "") for o in shown[1:])

@@ -86,12 +86,14 @@ def check_kind(name: str, value: object, kinds: tuple[type, ...], noun: str) -> 
     check_instance(name, value, kinds, f"a {listed} {noun}")
 
 
-def check_ints(name: str, values: Iterable[object], low: int = 0) -> tuple[int, ...]:
-    """Return ``values`` as a non-empty tuple of integers, each >= ``low``."""
+def check_ints(
+    name: str, values: Iterable[object], low: int = 0, high: int | None = None
+) -> tuple[int, ...]:
+    """Return ``values`` as a non-empty tuple of integers, each in ``[low, high]``."""
     values = tuple(values)
     if not values:
         raise ValueError(f"{name}=() is empty; give at least one value")
-    return tuple(check_int(f"{name}[{i}]", v, low=low) for i, v in enumerate(values))
+    return tuple(check_int(f"{name}[{i}]", v, low=low, high=high) for i, v in enumerate(values))
 
 
 def check_reals(

@@ -229,7 +229,8 @@ class SimulationResult:
         Parameters
         ----------
         name : str
-            Per bin: ``"throughput"`` (completions/s), ``"latency"`` (mean client
+            Per bin: ``"arrivals"`` (requests arriving per second), ``"throughput"``
+            (completions/s), ``"latency"`` (mean client
             latency, failures included, of requests answered or given up in the bin, s),
             ``"completion"`` (mean ``done - arrival`` of work finished in the bin, s; for
             a read model this is its staleness); at each
@@ -250,6 +251,9 @@ class SimulationResult:
                 f"use at least {self.duration / 1_000_000:.3g} s"
             )
         edges = np.arange(0.0, self.duration + width / 2, width)
+        if name == "arrivals":
+            counts, _ = np.histogram(self.arrival, edges)
+            return TimeSeries(name, edges[:-1], counts / width)
         if name in ("throughput", "latency", "completion"):
             if name == "latency":
                 at, ok, start = self.finish, np.isfinite(self.finish), self.arrival
@@ -287,7 +291,7 @@ class SimulationResult:
             else:
                 values = sum(count_le(g.started, edges) - count_le(g.ended, edges) for g in logs)
             return TimeSeries(name, edges, values)
-        known = ["throughput", "latency", "completion", "in_flight"] + [
+        known = ["arrivals", "throughput", "latency", "completion", "in_flight"] + [
             f"{c}.{q}" for c in self._logs for q in ("queue_length", "busy", "completions")
         ]
         if self._partitions:

@@ -86,6 +86,18 @@ from .interview import (
     drill,
     ten_x,
 )
+from .network import (
+    NIC_GBPS,
+    AppTierRow,
+    Bandwidth,
+    BrokerNetwork,
+    Hop,
+    Spread,
+    app_tier,
+    bandwidth,
+    broker_network,
+    spread_over_time,
+)
 from .queues import (
     KneeCurve,
     LittleCheck,
@@ -251,6 +263,16 @@ __all__ = [
     "ten_x",
     "Drill",
     "drill",
+    "NIC_GBPS",
+    "AppTierRow",
+    "app_tier",
+    "Hop",
+    "Bandwidth",
+    "bandwidth",
+    "BrokerNetwork",
+    "broker_network",
+    "Spread",
+    "spread_over_time",
 ]
 
 

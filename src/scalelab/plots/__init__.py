@@ -28,6 +28,7 @@ from .failures import (
     metastable,
     retry_amplification,
 )
+from .network import broker_network, spread_over_time
 from .queues import knee, latency_histogram, operating_point, pooling
 from .request_response import (
     balancers,
@@ -90,4 +91,6 @@ __all__ = [
     "ten_x",
     "envelope",
     "sensitivity",
+    "broker_network",
+    "spread_over_time",
 ]
