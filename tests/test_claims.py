@@ -558,3 +558,13 @@ def test_ch8_a_log_spreads_the_processing_not_the_arrivals(seed):
     assert spread.drained_at <= spread.spike[1] + 15
     assert spread.async_db.sum() == pytest.approx(spread.arrivals.sum(), rel=0.005)
     assert spread.sync_replies.sum() < 0.95 * spread.arrivals.sum()
+
+
+@seeds
+def test_ch4_scale_up_one_node_follows_the_formula_where_it_carries_the_load(seed):
+    """04 "Scale up first": one node simulated as its effective cores matches the M/M/c
+    p99 within 10% at every size that carries the load (20,000 requests each)."""
+    s = labs.scale_up(seed=seed)
+    fits = np.isfinite(s.formula_p99)
+    assert fits.sum() >= 5
+    assert np.allclose(s.p99[fits], s.formula_p99[fits], rtol=0.10)

@@ -60,6 +60,7 @@ CASES = {
     "envelope": lambda: labs.envelope(labs.Scenario()),
     "headroom": lambda: labs.headroom_curve(utilizations=(0.5, 0.9), requests=2000),
     "sensitivity": lambda: labs.sensitivity(labs.Scenario(), "users", (1e5, 1e6)),
+    "scale_up": lambda: labs.scale_up(cores=(4, 64), requests=1000),
     "broker_network": lambda: labs.broker_network(groups=(1, 8)),
     "spread_over_time": lambda: labs.spread_over_time(),
     "ten_x": lambda: labs.ten_x(options=("no change", "cache, 95% hits"), duration=0.3),

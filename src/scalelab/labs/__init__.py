@@ -156,6 +156,7 @@ from .tradeoffs import (
     cost_table,
     units_for_p99,
 )
+from .vertical import LARGEST_CORES, ScaleUp, scale_up, usl_throughput
 
 __all__ = [
     "KneeCurve",
@@ -273,6 +274,10 @@ __all__ = [
     "broker_network",
     "Spread",
     "spread_over_time",
+    "LARGEST_CORES",
+    "ScaleUp",
+    "scale_up",
+    "usl_throughput",
 ]
 
 

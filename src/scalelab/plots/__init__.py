@@ -40,6 +40,7 @@ from .request_response import (
     pool,
     replicas,
     resharding,
+    scale_up,
     shards,
     stale_reads,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "ten_x",
     "envelope",
     "sensitivity",
+    "scale_up",
     "broker_network",
     "spread_over_time",
 ]

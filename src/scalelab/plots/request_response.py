@@ -11,9 +11,11 @@ from ..labs.caching import CacheLever, CacheWarmup, LruSizing
 from ..labs.replicas import CacheReplicasPoint, ReplicaScaling, StaleReads
 from ..labs.request_response import BalancerComparison, HorizontalScaling, PoolSizing
 from ..labs.sharding import Resharding, ShardLoad
+from ..labs.vertical import ScaleUp
 from ._style import figure, log_scale, panels, to_ms
 
 __all__ = [
+    "scale_up",
     "balancers",
     "horizontal",
     "pool",
@@ -282,4 +284,29 @@ def cache_replicas(data: CacheReplicasPoint) -> Figure:
         f"{data.hit_ratio:.0%}, {data.replicas} replica(s): database gets "
         f"{data.db_load.total:,.0f} queries/s"
     )
+    return fig
+
+
+def scale_up(data: ScaleUp) -> Figure:
+    """Left: one node's capacity against its cores (universal scalability law) beside
+    linear scaling, with the load at the target and the largest size on offer. Right:
+    monthly dollars per 1,000 requests/s of capacity (formulas)."""
+    fig, (left, right) = panels(2, 10, 3.8)
+    left.plot(data.cores, data.linear, "--", color="grey", label="linear (nothing shared)")
+    left.plot(data.cores, data.capacity, "o-", color="tab:blue", label="capacity (USL)")
+    left.axhline(
+        data.load / data.target_utilization,
+        color="tab:orange",
+        linestyle=":",
+        label=f"needed for {data.load:,.0f}/s at {data.target_utilization:.0%}",
+    )
+    left.axvline(data.largest, color="tab:red", linestyle="-.", label="largest size on offer")
+    left.set_ylim(0, data.capacity.max() * 1.6)
+    left.set_xlabel("cores in the node")
+    left.set_ylabel("requests/s one node sustains")
+    left.legend(fontsize="small")
+    right.plot(data.cores, data.cost_per_capacity, "o-", color="tab:purple")
+    right.set_xlabel("cores in the node")
+    right.set_ylabel("dollars a month per 1,000 requests/s")
+    right.set_ylim(bottom=0)
     return fig
