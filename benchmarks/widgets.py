@@ -91,6 +91,11 @@ WIDGETS = [
         ),
     ),
     ("09_interview_practice", "drill", _grid(seed=[0, 1, 7, 500, 1000], reveal=[False, True])),
+    (
+        "10_serving_everywhere",
+        "active_active",
+        _grid(write_rate=[10.0, 500.0, 5000.0], skew=[0.0, 0.8, 1.2]),
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "retry_storm",
     "envelope",
     "drill",
+    "active_active",
 ]
 
 
@@ -141,3 +142,16 @@ def drill(seed: int = 1, reveal: bool = False) -> None:
     """Chapter 9: print drill ``seed`` (:func:`scalelab.labs.drill`); with ``reveal``, its
     worked answer."""
     print(labs.drill(seed).text(reveal))
+
+
+def active_active(write_rate: float = 500.0, skew: float = 0.8, seed: int = 1) -> Figure:
+    """Chapter 10: writes two regions lose to last-writer-wins, by replication delay
+    (:func:`scalelab.labs.active_active_conflicts` over 1M keys). To answer a slider
+    quickly it simulates about 20,000 writes per region at each delay, so the run lasts
+    ``20,000 / write_rate`` seconds; the shares do not depend on the length."""
+    check_real("write_rate", write_rate, low=1.0, high=100_000.0)
+    return plots.conflicts(
+        labs.active_active_conflicts(
+            write_rate=write_rate, skew=skew, duration=20_000 / write_rate, seed=seed
+        )
+    )

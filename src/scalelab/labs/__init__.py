@@ -25,6 +25,15 @@ from .bottlenecks import (
     utilization_curves,
     utilizations,
 )
+from .cache_herd import DEFENCES, HerdRow, ThunderingHerd, thundering_herd
+from .cache_updates import (
+    STRATEGIES,
+    CacheStrategies,
+    StrategyRow,
+    cache_strategies,
+    ttl_hit_ratio,
+    ttl_stale_fraction,
+)
 from .caching import (
     CacheLever,
     CacheWarmup,
@@ -44,6 +53,17 @@ from .delivery import (
     dead_letters,
     peak_lag,
     staleness,
+)
+from .edge import (
+    FIBRE_KM_PER_MS,
+    ROUTE_FACTOR,
+    EdgeLatency,
+    EdgeOffload,
+    edge_latency,
+    edge_offload,
+    round_trip,
+    zipf_groups,
+    zipf_lru_hit_ratio,
 )
 from .estimation import (
     Envelope,
@@ -107,6 +127,17 @@ from .queues import (
     littles_law_check,
     operating_point,
     pooling_comparison,
+)
+from .regions import (
+    REGIONS,
+    Conflicts,
+    FailoverLoss,
+    RegionTable,
+    ShuffleSharding,
+    active_active_conflicts,
+    failover_loss,
+    region_table,
+    shuffle_sharding,
 )
 from .replicas import (
     CacheReplicasPoint,
@@ -204,6 +235,16 @@ __all__ = [
     "lru_sizing",
     "CacheWarmup",
     "cache_warmup",
+    "STRATEGIES",
+    "ttl_hit_ratio",
+    "ttl_stale_fraction",
+    "StrategyRow",
+    "CacheStrategies",
+    "cache_strategies",
+    "DEFENCES",
+    "HerdRow",
+    "ThunderingHerd",
+    "thundering_herd",
     "ShardLoad",
     "shard_load",
     "Resharding",
@@ -278,6 +319,24 @@ __all__ = [
     "ScaleUp",
     "scale_up",
     "usl_throughput",
+    "FIBRE_KM_PER_MS",
+    "ROUTE_FACTOR",
+    "round_trip",
+    "zipf_groups",
+    "zipf_lru_hit_ratio",
+    "EdgeOffload",
+    "edge_offload",
+    "EdgeLatency",
+    "edge_latency",
+    "REGIONS",
+    "RegionTable",
+    "region_table",
+    "FailoverLoss",
+    "failover_loss",
+    "Conflicts",
+    "active_active_conflicts",
+    "ShuffleSharding",
+    "shuffle_sharding",
 ]
 
 

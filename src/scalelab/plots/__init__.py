@@ -8,6 +8,7 @@ site's dark mode). Renderers only: nothing here simulates or draws random number
 from __future__ import annotations
 
 from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
+from .cache_updates import cache_strategies, thundering_herd
 from .estimation import envelope, headroom, sensitivity, ten_x
 from .event_driven import (
     backpressure,
@@ -28,6 +29,7 @@ from .failures import (
     metastable,
     retry_amplification,
 )
+from .geo import conflicts, edge_latency, edge_offload, failover_loss
 from .network import broker_network, spread_over_time
 from .queues import knee, latency_histogram, operating_point, pooling
 from .request_response import (
@@ -68,6 +70,8 @@ __all__ = [
     "cache_lever",
     "lru",
     "cache_warmup",
+    "cache_strategies",
+    "thundering_herd",
     "shards",
     "resharding",
     "cache_replicas",
@@ -95,4 +99,8 @@ __all__ = [
     "scale_up",
     "broker_network",
     "spread_over_time",
+    "edge_offload",
+    "edge_latency",
+    "failover_loss",
+    "conflicts",
 ]

@@ -44,13 +44,18 @@ def to_ms(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=float) * 1000
 
 
+def _plain(x: float) -> str:
+    """10, 1,000, 1,000,000 and 0.5, never 1e+06."""
+    return f"{x:,.0f}" if x >= 1 and x == round(x) else f"{x:,g}"
+
+
 class _PlainLogFormatter(LogFormatter):
     """Minor log ticks as plain numbers (200, 300, ...), labelled only when the axis
     spans less than a decade (matplotlib's ``minor_thresholds``), so a narrow range
     still has readable ticks."""
 
     def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
-        return f"{x:,g}"
+        return _plain(x)
 
 
 def log_scale(ax: Axes, axis: str = "y") -> None:
@@ -58,5 +63,5 @@ def log_scale(ax: Axes, axis: str = "y") -> None:
     spanning less than a decade also labels its minor ticks."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
+    target.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
     target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
