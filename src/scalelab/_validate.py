@@ -64,6 +64,12 @@ def check_int(name: str, value: object, *, low: int = 0, high: int | None = None
     return value
 
 
+def check_optional(name: str, value: object, check: object, *args: object, **kw: object) -> None:
+    """Apply ``check(name, value, *args, **kw)`` unless ``value`` is None (left unset)."""
+    if value is not None:
+        check(name, value, *args, **kw)
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     choices = tuple(choices)

@@ -225,7 +225,7 @@ def simulate(
             logs=[log],
             counters=counters,
         )
-    run, logs = run_simpy(system, workload, duration, seed, client)
+    run, logs = run_simpy(system, workload, duration, seed, client, warmup)
     events = isinstance(system, EventDriven)
     return build_result(
         duration=duration,

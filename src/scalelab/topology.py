@@ -15,6 +15,7 @@ from ._validate import (
     check_instance,
     check_int,
     check_non_negative,
+    check_optional,
     check_positive,
     check_probability,
     check_real,
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_SERVERS",
     "LB_POLICIES",
     "DISCIPLINES",
+    "WRITE_POLICIES",
     "Station",
     "LoadBalancer",
     "AppTier",
@@ -47,6 +49,12 @@ LB_POLICIES = ("round_robin", "random", "least_connections", "power_of_two")
 DISCIPLINES = ("fifo", "lifo")
 """Queue orders: first come first served, or newest first (which, under overload, serves
 requests whose clients are still waiting)."""
+
+WRITE_POLICIES = ("invalidate", "ttl_only", "write_through", "write_behind")
+"""What a write does to a keyed :class:`Cache`: update the database, then delete the key
+(cache-aside); nothing (entries expire); update the database, then the cache; update the
+cache only, flushed every ``flush_interval`` (a crash loses what is not yet flushed).
+Read-through, where the cache fetches a miss, loads the database as cache-aside does."""
 
 
 def _check_optional_limit(name: str, value: int | None) -> None:
@@ -299,10 +307,32 @@ class Cache:
     latency : float
         Time of a cache lookup, seconds (>= 0).
     flush_at : float, optional
-        Time at which an LRU cache loses everything (a restart), seconds (>= 0).
+        Time at which an LRU cache loses everything (a restart or a crash), seconds (>= 0).
     warm : bool
         Start an LRU cache holding the ``size`` most popular keys (keys 0, 1, ...)
-        instead of empty.
+        instead of empty (filled at time 0: with a ``ttl`` they expire together).
+    ttl : float, optional
+        Seconds an entry lives after it is filled or written (> 0).
+    write_policy : str, optional
+        One of ``WRITE_POLICIES``. None: ``"invalidate"`` if ``ttl`` or ``coalesce`` is
+        set, else the plain LRU (a write deletes the key, then updates the database).
+    refresh_ahead : float, optional
+        In (0, 1): a hit on an entry past this fraction of its life starts one
+        background refresh, so a hot key does not expire in the read path.
+    ttl_jitter : float
+        In [0, 1): an entry lives ``ttl * (1 - ttl_jitter * u)``, u uniform in [0, 1).
+    stale_while_revalidate : float, optional
+        Seconds past expiry during which a read gets the expired value at once while
+        one background refresh runs (> 0).
+    coalesce : bool
+        Single flight: one database read per missing key; other readers wait for it.
+    flush_interval : float, optional
+        Seconds between write-behind flushes (> 0); default 1.
+
+    Notes
+    -----
+    The keyed options need ``size``. Their figures, over the requests that arrived
+    after the warm-up, are counters listed in :func:`scalelab.labs.cache_strategies`.
     """
 
     hit_ratio: float | None = None
@@ -310,6 +340,14 @@ class Cache:
     latency: float = 0.0005
     flush_at: float | None = None
     warm: bool = False
+    ttl: float | None = None
+    write_policy: str | None = None
+    refresh_ahead: float | None = None
+    ttl_jitter: float = 0.0
+    stale_while_revalidate: float | None = None
+    coalesce: bool = False
+    flush_interval: float | None = None
+    _NEED_TTL = ("refresh_ahead", "ttl_jitter", "stale_while_revalidate")
 
     def __post_init__(self) -> None:
         if (self.hit_ratio is None) == (self.size is None):
@@ -331,6 +369,20 @@ class Cache:
         check_instance("warm", self.warm, bool, "True or False")
         if self.warm and self.size is None:
             raise ValueError("warm=True needs an LRU cache (size=...)")
+        check_optional("ttl", self.ttl, check_positive)
+        check_optional("write_policy", self.write_policy, check_choice, WRITE_POLICIES)
+        check_real("ttl_jitter", self.ttl_jitter, low=0.0, high=1.0, high_open=True)
+        kw = {"low": 0.0, "high": 1.0, "low_open": True, "high_open": True}
+        check_optional("refresh_ahead", self.refresh_ahead, check_real, **kw)
+        check_optional("stale_while_revalidate", self.stale_while_revalidate, check_positive)
+        check_instance("coalesce", self.coalesce, bool, "True or False")
+        check_optional("flush_interval", self.flush_interval, check_positive)
+        for name in ("ttl", "write_policy", "coalesce", *self._NEED_TTL):
+            value, need = getattr(self, name), "ttl" if name in self._NEED_TTL else "size"
+            if value not in (None, 0.0, False) and getattr(self, need) is None:
+                raise ValueError(f"{name}={value!r} needs {need}=...")
+        if self.flush_interval is not None and self.write_policy != "write_behind":
+            raise ValueError(f"flush_interval={self.flush_interval!r} needs write_behind")
 
 
 @dataclass(frozen=True)

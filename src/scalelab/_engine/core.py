@@ -224,10 +224,11 @@ class Balancer:
 class Run:
     """Per-request bookkeeping shared by every topology."""
 
-    def __init__(self, seed: int, duration: float) -> None:
+    def __init__(self, seed: int, duration: float, warmup: float = 0.0) -> None:
         self.env = simpy.Environment()
         self.seed = seed
         self.duration = duration
+        self.warmup = warmup
         self.arrival: list[float] = []
         self.finish: list[float] = []
         self.status: list[int] = []
@@ -238,6 +239,8 @@ class Run:
         self.nodes: list[Node] = []
         self.counters: dict[str, float] = {}
         self.finalizers: list[Callable[[], None]] = []
+        # Figures computed from every request's final outcome: run after the finalizers.
+        self.reports: list[Callable[[], None]] = []
 
     def node(
         self,

@@ -4,10 +4,12 @@ systems query it from the app tier; event-driven systems from the consumers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .._keys import shard_of
 from ..distributions import Exponential
 from ..topology import Database
-from .core import Process, Run
+from .core import COMPLETED, Process, Run
 from .streams import Draws
 
 
@@ -44,7 +46,13 @@ class DatabaseClient:
         )
 
     def _query(
-        self, rid: int, key: int | None, is_read: bool, group: ShardGroup, weight: float
+        self,
+        rid: int,
+        key: int | None,
+        is_read: bool,
+        group: ShardGroup,
+        weight: float,
+        at: Callable[[], None] | None = None,
     ) -> Process:
         if is_read and group.replicas:
             group.next_replica = (group.next_replica + 1) % len(group.replicas)
@@ -52,7 +60,14 @@ class DatabaseClient:
         else:
             node = group.primary
         cost = weight * (self.service[rid] if is_read else self.service[rid] * self.write_cost)
-        status = yield from node.visit(rid, cost)
+        if at is None:
+            status = yield from node.visit(rid, cost)
+        elif is_read:
+            status = yield from node.visit(rid, 0.0, self._snapshot(at, cost))
+        else:
+            status = yield from node.visit(rid, cost)
+            if status == COMPLETED:
+                at()
         if not is_read and self.apply_cost:
             # Every replica replays the write, competing with its reads.
             for replica in group.replicas:
@@ -68,15 +83,39 @@ class DatabaseClient:
                 self.stats["db.stale_reads"] += 1
         return status
 
-    def call(self, rid: int, key: int | None, is_read: bool, weight: float = 1.0) -> Process:
+    def _snapshot(self, at: Callable[[], None], cost: float) -> Process:
+        at()
+        yield self.run.env.timeout(cost)
+        return COMPLETED
+
+    def _network(self, rid: int, background: bool) -> Process:
+        if background:  # work no client waits for: not booked to request ``rid``
+            yield self.run.env.timeout(self.net)
+            return COMPLETED
+        return (yield from self.run.network(rid, self.net))
+
+    def call(
+        self,
+        rid: int,
+        key: int | None,
+        is_read: bool,
+        weight: float = 1.0,
+        at: Callable[[], None] | None = None,
+        background: bool = False,
+    ) -> Process:
         """One query (``weight`` times the usual cost, for a batch): network, a pooled
-        connection, the node, network back."""
+        connection, the node, network back.
+
+        ``at`` is called when the query takes effect: when a read starts executing (its
+        snapshot) or when a write has executed (its commit). A ``background`` query (a
+        cache's refresh or flush) is recorded under request ``rid``, which caused it, but
+        its network time is not booked to that request."""
         self.stats["db.reads" if is_read else "db.writes"] += 1
         group = self.groups[shard_of(rid if key is None else key, len(self.groups))]
         if self.net:
-            yield from self.run.network(rid, self.net)
-        work = self._query(rid, key, is_read, group, weight)
+            yield from self._network(rid, background)
+        work = self._query(rid, key, is_read, group, weight, at)
         status = yield from (group.pool.visit(rid, 0.0, work) if group.pool else work)
         if self.net:
-            yield from self.run.network(rid, self.net)
+            yield from self._network(rid, background)
         return status

@@ -15,6 +15,7 @@ from ..workload import Workload
 from .client import Handler
 from .core import COMPLETED, DROPPED, FAILED, Balancer, Process, Run
 from .database import DatabaseClient
+from .keyed_cache import KeyedCache, keyed
 from .streams import UNIFORM, Draws
 
 
@@ -105,14 +106,18 @@ def request_response(run: Run, system: RequestResponse, workload: Workload, n: i
     lru: OrderedDict[int, None] = OrderedDict()
     cache_u = Draws(UNIFORM, run.stream("cache.hit"), n)
 
-    if cache is not None and cache.warm:
+    store = KeyedCache(run, cache, database, workload.keys.n_keys, n) if keyed(cache) else None
+    if store is None and cache is not None and cache.warm:
         lru.update((k, None) for k in range(cache.size - 1, -1, -1))
-    if cache is not None and cache.flush_at is not None:
+    if store is None and cache is not None and cache.flush_at is not None:
         run.env.process(flush_later(run, lru, cache.flush_at))
 
     def backend(rid: int, deadline: float | None) -> Process:
         is_read = reads[rid] < read_fraction
         key = keys[rid] if keys is not None else None
+        if store is not None:
+            visit = store.read if is_read else store.write
+            return (yield from visit(rid, key, deadline))
         if cache is not None:
             if is_read:
                 if cache.latency:
@@ -148,7 +153,7 @@ def request_response(run: Run, system: RequestResponse, workload: Workload, n: i
         return status
 
     def finish() -> None:
-        if cache is not None:
+        if cache is not None and store is None:
             run.counters.update({k: float(v) for k, v in stats.items()})
             lookups = stats["cache.hits"] + stats["cache.misses"]
             run.counters["cache.hit_ratio"] = stats["cache.hits"] / lookups if lookups else 0.0

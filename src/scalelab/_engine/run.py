@@ -51,10 +51,16 @@ def drive_closed(
 
 
 def run_simpy(
-    system: System, workload: Workload, duration: float, seed: int, client: Client | None = None
+    system: System,
+    workload: Workload,
+    duration: float,
+    seed: int,
+    client: Client | None = None,
+    warmup: float = 0.0,
 ) -> tuple[Run, list[NodeLog]]:
-    """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy."""
-    run = Run(seed, duration)
+    """Simulate ``system`` under ``workload`` for ``duration`` seconds with SimPy (figures
+    a component measures itself cover requests that arrived after ``warmup``)."""
+    run = Run(seed, duration, warmup)
     if isinstance(workload, ClosedLoop):
         n = 1024
     else:
@@ -83,6 +89,6 @@ def run_simpy(
     else:
         run.env.process(drive_open(run, times, process))
     run.env.run(until=duration)
-    for fin in run.finalizers:
+    for fin in run.finalizers + run.reports:
         fin()
     return run, [node.log() for node in run.nodes]
