@@ -91,8 +91,7 @@ class KeyedCache:
                 self.entries[key] = Entry(0, 0.0, self.lifetime(0.0))
         if cache.flush_at is not None:
             self.env.process(self.crash(cache.flush_at))
-        if self.policy == "write_behind":
-            self.env.process(self.flusher(cache.flush_interval or 1.0))
+        self.flush_interval = cache.flush_interval or 1.0
         run.reports.append(self.report)
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -253,6 +252,8 @@ class KeyedCache:
                 yield env.timeout(latency)
             version = self.version[key] = self.version.get(key, 0) + 1
             self.put(key, version)
+            if not self.dirty:  # the first dirty key since the last flush
+                self.env.process(self.flusher())
             dirty = self.dirty.setdefault(key, [0, 0, 0])
             dirty[0], dirty[1], dirty[2] = version, rid, dirty[2] + 1
             self.acknowledge(key, version)
@@ -276,14 +277,17 @@ class KeyedCache:
         self.acknowledge(key, committed[0])
         return COMPLETED
 
-    def flusher(self, interval: float) -> Process:
-        """Write-behind: every ``interval`` seconds, send each dirty key's newest version
-        to the database (one write per key, however many writes it absorbed)."""
-        while True:
-            yield self.env.timeout(interval)
-            batch, self.dirty = self.dirty, {}
-            for key, (version, rid, _) in batch.items():
-                self.env.process(self._flush(rid, key, version))
+    def flusher(self) -> Process:
+        """Write-behind: at the next multiple of the flush interval, send each dirty key's
+        newest version to the database (one write per key, however many writes it
+        absorbed). Started by the first write after a flush, so an idle cache costs no
+        events."""
+        interval, now = self.flush_interval, self.env.now
+        yield self.env.timeout((math.floor(now / interval) + 1) * interval - now)
+        batch, self.dirty = self.dirty, {}
+        for key, (version, rid, _) in batch.items():
+            self.env.process(self._flush(rid, key, version))
+        return COMPLETED
 
     def _flush(self, rid: int, key: int, version: int) -> Process:
         def at() -> None:

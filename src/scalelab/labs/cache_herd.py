@@ -138,8 +138,11 @@ def thundering_herd(
     check_positive("db_capacity_qps", db_capacity_qps)
     duration = check_positive("duration", duration)
     bin_width = check_real("bin_width", bin_width, low=0.01, high=1.0)
-    if duration < bin_width:
-        raise ValueError(f"duration={duration!r} is shorter than bin_width={bin_width!r}")
+    if not bin_width <= duration <= 100_000 * bin_width:
+        raise ValueError(
+            f"duration={duration!r} is outside the allowed range [bin_width, 100,000 bins] "
+            f"= [{bin_width:g}, {100_000 * bin_width:g}]"
+        )
     check_int("seed", seed, low=0)
     options = {
         "none": {},
