@@ -185,7 +185,8 @@ class StrategyRow:
     db_reads_formula, db_writes_formula : float or None
         Per second: reads ``sum r (1 - h)`` (with refresh-ahead ``sum r / (1 + r a T)``);
         writes the write rate, for write-behind ``sum (1 - e^-wF) / F`` (one flush per
-        dirty key per interval F).
+        dirty key per interval F; a crash before the last flush of the run removes the
+        writes it lost from the simulated figure).
     lost_writes_formula : float or None
         Write-behind: write rate x time since the last flush before the crash.
     """
@@ -296,7 +297,7 @@ def cache_strategies(
     ttl: float = 1.0,
     refresh_ahead: float = 0.5,
     flush_interval: float = 1.0,
-    crash_at: float | None = 4.5,
+    crash_at: float | None = 5.5,
     db_capacity_qps: float = 2000.0,
     duration: float = 6.0,
     warmup: float = 2.0,
@@ -339,7 +340,9 @@ def cache_strategies(
     flush_interval : float
         Seconds between write-behind flushes (> 0).
     crash_at : float, optional
-        When the write-behind cache crashes, seconds (>= 0); None: no crash.
+        When the write-behind cache crashes, seconds (>= 0); None: no crash. The default,
+        half an interval after the last flush of the run, keeps the flushes of the
+        measured window whole (the database writes are the formula's).
     db_capacity_qps : float
         Database saturation throughput, queries per second (> 0).
     duration : float
