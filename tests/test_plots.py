@@ -63,7 +63,9 @@ CASES = {
     "headroom": lambda: labs.headroom_curve(utilizations=(0.5, 0.9), requests=2000),
     "sensitivity": lambda: labs.sensitivity(labs.Scenario(), "users", (1e5, 1e6)),
     "scale_up": lambda: labs.scale_up(cores=(4, 64), requests=1000),
-    "edge_offload": lambda: labs.edge_offload(catalogues=(1000, 10**6), skews=(0.8,)),
+    "edge_offload": lambda: labs.edge_offload(
+        catalogue=10**6, skews=(0.8,), edge_objects=(10, 1000)
+    ),
     "edge_latency": lambda: labs.edge_latency(),
     "failover_loss": lambda: labs.failover_loss(lags=(0.01, 0.1), runs=3),
     "conflicts": lambda: labs.active_active_conflicts(lags=(0.01, 0.1), duration=5.0),

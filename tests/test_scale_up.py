@@ -67,3 +67,10 @@ def test_a_bigger_node_buys_two_to_three_times_at_the_chapter_s_assumptions():
     assert 2 < s.capacity.max() / eight < 3
     assert s.smallest_for(10 * s.load) is None
     assert s.smallest_for(2 * s.load) == 32
+
+
+def test_the_slowed_reading_of_the_law_is_the_pessimistic_p99():
+    s = labs.scale_up(requests=1_000)
+    fits = np.isfinite(s.formula_p99)
+    assert (s.slowed_p99[fits] >= s.formula_p99[fits] * 0.99).all()
+    assert (np.diff(s.slowed_p99[fits]) > 0).all()

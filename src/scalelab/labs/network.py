@@ -39,9 +39,10 @@ __all__ = [
 ]
 
 NIC_GBPS = 10.0
-"""Network bandwidth of one server, Gbit/s each way: an assumption. Cloud instances of 4-16
-vCPUs offer "up to" 10-25 Gbit/s, the largest 100-200 (AWS EC2 instance documentation,
-2024); a burst figure, so sustained throughput can be lower."""
+"""Network bandwidth of one server, Gbit/s each way, sustained: an assumption. Cloud
+instances of 4-16 vCPUs offer "up to" 10-25 Gbit/s as a burst over a baseline of about
+1.25-5; a 10 Gbit/s baseline takes an instance of about 32 vCPUs or a network-optimised
+one, and the largest offer 100-200 (AWS EC2 instance documentation, 2024)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ def bandwidth(
     average (retries resend; chapter 7). Event-driven: the client gets an acknowledgement;
     the API produces the message (the request's bytes) to the broker, which copies it to
     ``replication - 1`` followers and serves it once to each of ``groups`` consumer groups;
-    one group then does the same ``calls - 1`` downstream hops the chain did.
+    one group's consumer is the chain's first service, and makes the same ``calls - 2``
+    further hops (to the database for 3).
 
     Parameters
     ----------
@@ -242,7 +244,7 @@ def bandwidth(
         Hop("API -> broker", request_bytes + ack_bytes),
         Hop("broker replication", request_bytes * (replication - 1)),
         Hop("broker -> consumer groups", request_bytes * groups, after_log=True),
-        *(Hop(name, exchange, after_log=True) for name in chain[1:]),
+        *(Hop(name, exchange, after_log=True) for name in chain[2:]),
     )
     return (
         Bandwidth("request-response", sync, float(rate), float(peak_factor)),
@@ -278,7 +280,8 @@ class BrokerNetwork:
         Most groups ``brokers`` carry at the target utilization (0 if not even one).
     lag_growth : numpy.ndarray
         Messages/s each group falls behind when egress exceeds the network, groups
-        sharing what replication leaves (fluid formula, replication served first).
+        sharing what replication leaves (fluid formula). Optimistic: a Kafka broker does
+        not serve followers first, so its in-sync replicas shrink too.
     message_bytes : float
     """
 

@@ -112,7 +112,7 @@ class FailoverLoss:
     Attributes
     ----------
     lags : numpy.ndarray
-        Mean replication delays (one way plus apply), seconds.
+        Mean shipping delays to the standby's log (one way plus queueing and flush), s.
     lost : numpy.ndarray
         ``[lag, run]``: acknowledged writes the standby had not received at the crash.
     formula : numpy.ndarray
@@ -142,8 +142,10 @@ def failover_loss(
     """Crash a primary that replicates asynchronously and count what the standby never got.
 
     Writes arrive as a Poisson stream and are acknowledged at once; each reaches the
-    standby after a delay of half the mean (the one-way trip, fixed) plus an exponential
-    apply time of the other half. The primary crashes at a random instant 10-11 s in;
+    standby's log after a shipping delay of half the mean (the one-way trip, fixed) plus
+    an exponential queueing and flush time of the other half. A write the standby has
+    received is recovered at promotion (it replays its log first), so replay lag does
+    not count; only writes not yet received are lost. The primary crashes at a random instant 10-11 s in;
     writes acknowledged but not yet received are lost: the recovery point (RPO). Runs
     ``runs`` crashes per lag, drawing the writes of the last 20 mean delays before each
     (about ``20 x write_rate x lag x runs`` draws).
@@ -151,8 +153,8 @@ def failover_loss(
     Parameters
     ----------
     lags : tuple of float
-        Mean replication delays, seconds (each > 0): 5 ms in one metro, 40-200 ms across
-        a continent or an ocean, seconds when the standby falls behind.
+        Mean shipping delays, seconds (each > 0): a few ms in one metro, 40-200 ms across
+        a continent or an ocean, seconds when shipping falls behind.
     write_rate : float
         Writes/s (> 0).
     runs : int
@@ -202,7 +204,9 @@ class Conflicts:
         ``lag`` either side (neither had seen the other).
     lost_lww : numpy.ndarray
         ``[lag]``: writes a concurrent later write from the other region overwrites under
-        last-writer-wins, with no one told.
+        last-writer-wins (timestamps taken as exact: clock skew adds more). For a blind
+        write the later value would have won anyway; for a read-modify-write (a counter, a
+        stock level, an edit of what was read) each is a lost update.
     formula_lost : numpy.ndarray
         Expected ``lost_lww``: ``sum_k 2 r p_k (1 - exp(-r p_k lag)) x duration``.
     hottest_share : float

@@ -53,7 +53,11 @@ class ScaleUp:
         ``floor(capacity / per_core_rate)``: the ideal cores the node behaves as.
     p99, formula_p99 : numpy.ndarray
         p99 at ``load`` of the M/M/c queue with the effective cores, simulated and exact,
-        seconds; inf when the node cannot carry the load.
+        seconds; inf when the node cannot carry the load. Optimistic: it assumes what
+        the law takes away is whole cores, not each query's speed.
+    slowed_p99 : numpy.ndarray
+        The other reading (formula): all ``cores`` serve, each slowed to ``capacity /
+        cores`` by lock waits and coherency traffic, seconds. A real node lies between.
     monthly_cost : numpy.ndarray
         ``cores x price_per_core``, dollars.
     load, per_core_rate, target_utilization : float
@@ -70,6 +74,7 @@ class ScaleUp:
     effective_cores: np.ndarray
     p99: np.ndarray
     formula_p99: np.ndarray
+    slowed_p99: np.ndarray
     monthly_cost: np.ndarray
     load: float
     per_core_rate: float
@@ -110,7 +115,8 @@ def scale_up(
     per_core_rate : float
         Requests/s one core completes alone (> 0); a faster core is a higher rate.
     cores : tuple of int
-        Sizes to evaluate, ascending, each 1 to 1,024.
+        Sizes to evaluate (vCPUs: a cloud vCPU is a hyperthread), ascending, each 1 to
+        1,024.
     contention : float
         The law's serial fraction, in [0, 1); illustrative: fit it to your own load test.
     coherency : float
@@ -145,7 +151,11 @@ def scale_up(
     c = np.asarray(sizes, dtype=float)
     capacity = usl_throughput(c, per_core_rate, contention, coherency)
     effective = np.maximum(np.floor(capacity / per_core_rate + 1e-9), 1).astype(int)
-    p99, formula = [], []
+    p99, formula, slowed = [], [], []
+    for size, cap in zip(sizes, capacity, strict=True):
+        slowed.append(
+            mmc_response_quantile(load, cap / size, size, 0.99) if load < cap else math.inf
+        )
     for k in effective:
         carries = load < k * per_core_rate
         p99.append(
@@ -161,6 +171,7 @@ def scale_up(
         effective_cores=effective,
         p99=np.array(p99),
         formula_p99=np.array(formula),
+        slowed_p99=np.array(slowed),
         monthly_cost=c * price_per_core,
         load=float(load),
         per_core_rate=float(per_core_rate),

@@ -13,17 +13,17 @@ __all__ = ["edge_offload", "edge_latency", "failover_loss", "conflicts"]
 
 
 def edge_offload(data: EdgeOffload) -> Figure:
-    """Share of requests the edge answers against catalogue size, one line per skew
+    """Share of requests the edge answers against the objects it holds, one line per skew
     (Che's approximation)."""
     fig, ax = figure(8, 3.8)
     for k, s in enumerate(data.skews):
-        ax.plot(data.catalogues, data.offload[k] * 100, "o-", label=f"Zipf skew {s:g}")
+        ax.plot(data.edge_objects, data.offload[k] * 100, "o-", label=f"Zipf skew {s:g}")
     log_scale(ax, "x")
-    ax.set_ylim(0, 105)
-    ax.set_xlabel("objects in the catalogue (log scale)")
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("objects one edge location holds (log scale)")
     ax.set_ylabel("requests kept from the origin (%)")
     ax.set_title(
-        f"an edge location holding {data.edge_objects:,} objects"
+        f"a catalogue of {data.catalogue:,} objects"
         + (f"; {data.personalised:.0%} of requests personalised" if data.personalised else ""),
         fontsize="medium",
     )
@@ -75,14 +75,14 @@ def failover_loss(data: FailoverLoss) -> Figure:
 
 
 def conflicts(data: Conflicts) -> Figure:
-    """Writes overwritten unseen under last-writer-wins, and writes with a concurrent
-    write from the other region, against the replication delay (simulated; dashed: the
-    formula)."""
+    """Writes a concurrent write from the other region overwrites under last-writer-wins
+    (each a lost update if it was a read-modify-write), and writes with any concurrent
+    write elsewhere, against the replication delay (simulated; dashed: the formula)."""
     fig, (left, right) = panels(2, 10, 3.8)
     share = 100 / data.writes
     left.plot(to_ms(data.lags), data.lost_lww * share, "o", label="simulated")
     left.plot(to_ms(data.lags), data.formula_lost * share, "k--", label="formula")
-    left.set_ylabel("writes silently lost, last writer wins (%)")
+    left.set_ylabel("writes overwritten by a concurrent one (%)")
     right.plot(to_ms(data.lags), data.concurrent * share, "o-", color="tab:purple")
     right.set_ylabel("writes with a concurrent write elsewhere (%)")
     for ax in (left, right):
