@@ -588,3 +588,48 @@ def test_ch10_last_writer_wins_loses_what_the_formula_says(seed):
     far = c.lags >= 0.05
     assert np.allclose(c.lost_lww[far], c.formula_lost[far], rtol=0.10)
     assert (np.diff(c.lost_lww) > 0).all()
+
+
+@seeds
+def test_ch10_cache_update_strategies_trade_as_the_chapter_says(seed):
+    """10 "Keep a cache honest": invalidation keeps stale reads under 3% and write-through
+    under 0.5%, TTL only and refresh-ahead serve 30% or more stale (TTL only within 3
+    points of its formula); write-behind acknowledges fastest, writes the database less
+    than the write rate, and loses writes at the crash; refresh-ahead has the highest hit
+    ratio and more database reads than TTL only; the race happens under invalidation."""
+    row = {r.strategy: r for r in labs.cache_strategies(seed=seed).rows}
+    assert row["invalidate"].stale_fraction < 0.03 and row["invalidate"].race_fills > 0
+    assert row["write_through"].stale_fraction < 0.005
+    for name in ("ttl_only", "refresh_ahead"):
+        assert row[name].stale_fraction > 0.3
+    ttl = row["ttl_only"]
+    assert abs(ttl.stale_fraction - ttl.stale_fraction_formula) < 0.03
+    wb = row["write_behind"]
+    assert all(wb.write_p50 < r.write_p50 for n, r in row.items() if n != "write_behind")
+    assert wb.db_writes < 0.7 * row["invalidate"].db_writes and wb.lost_writes > 50
+    assert max(row, key=lambda n: row[n].hit_ratio) == "refresh_ahead"
+    assert row["refresh_ahead"].db_reads > ttl.db_reads
+
+
+@seeds
+def test_ch10_thundering_herd_defences(seed):
+    """10 "The thundering herd": with no defence the database runs at capacity and each
+    key is fetched several times; coalescing and serving stale fetch exactly once;
+    jitter cuts the peak below a third; p99 orders stale < jitter < coalescing < none."""
+    d = {r.defence: r for r in labs.thundering_herd(seed=seed).rows}
+    assert d["none"].peak_db_reads >= 0.95 * 2000 and d["none"].db_reads_per_expiry > 3
+    assert d["coalescing"].db_reads_per_expiry == d["serve_stale"].db_reads_per_expiry == 1
+    assert d["jittered_ttl"].peak_db_reads < d["none"].peak_db_reads / 3
+    assert d["serve_stale"].p99 < d["jittered_ttl"].p99 < d["coalescing"].p99 < d["none"].p99
+
+
+@seeds
+def test_ch10_a_shorter_ttl_trades_database_reads_for_freshness(seed):
+    """10 exercise "ex-geo-ttl": TTL 0.2 s instead of 1 s cuts stale reads (still above
+    10%) and raises database reads."""
+    long, short = (
+        labs.cache_strategies(strategies=("ttl_only",), ttl=t, seed=seed).rows[0]
+        for t in (1.0, 0.2)
+    )
+    assert 0.1 < short.stale_fraction < long.stale_fraction
+    assert short.db_reads > long.db_reads
