@@ -22,6 +22,7 @@ from . import labs, quiz, theory
 # -Objects- #
 from .distributions import Bimodal, Deterministic, Exponential, LogNormal
 from .eventdriven import (
+    ACKS,
     ROUTINGS,
     Broker,
     ConsumerGroup,
@@ -142,6 +143,7 @@ __all__ = [
     "Station",
     # event-driven systems
     "ROUTINGS",
+    "ACKS",
     "Broker",
     "ConsumerGroup",
     "EventDriven",

@@ -17,12 +17,13 @@ from ._validate import (
     check_positive,
     check_probability,
 )
-from .distributions import Distribution, Exponential, check_distribution
+from .distributions import Deterministic, Distribution, Exponential, check_distribution
 from .resilience import Backoff
 from .topology import AppTier, Database, RequestResponse
 
 __all__ = [
     "ROUTINGS",
+    "ACKS",
     "Retention",
     "Broker",
     "Producer",
@@ -35,6 +36,10 @@ __all__ = [
 
 ROUTINGS = ("key", "round_robin")
 """How producers pick a partition: by key hash, or in turn."""
+
+ACKS = ("none", "leader", "all")
+"""When the broker acknowledges a message: never (the producer does not wait), after the
+leader's append, or once every in-sync follower has it too (Kafka's acks=0, 1, all)."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,29 @@ class Broker:
     """A partitioned, durable log (Kafka-like).
 
     Each partition appends one message at a time at ``partition_throughput`` messages per
-    second, then acknowledges after ``append_latency`` (replication). Messages keep their
-    order within a partition.
+    second, then acknowledges after ``append_latency``. Messages keep their order within
+    a partition.
+
+    Durability (all off by default): each partition has a leader and ``replication - 1``
+    followers. A follower copies the leader's messages in log order, each
+    ``replication_delay`` after the leader appended it. Consumers read only messages
+    every in-sync replica has (Kafka's high watermark). ``acks`` says when the producer
+    is acknowledged: ``"none"`` when it sends (it never waits, so its buffer never
+    fills), ``"leader"`` after the leader's append, ``"all"`` once the in-sync
+    followers have the message too; an ``"all"`` append is refused (counted as dropped:
+    ``not_enough_replicas``) while fewer than ``min_insync`` replicas are in sync. A
+    follower whose mean delay exceeds ``max_lag`` is out of sync for the whole run.
+
+    At ``crash_at`` every partition's leader crashes (one broker leads them all). The
+    most up-to-date follower becomes the leader after ``failover_pause``; the messages it
+    lacks are gone from the log. An acknowledged one among them is lost (status dropped,
+    counter ``lost``); an unacknowledged one is sent again by its producer (counter
+    ``producer_retries``), after the pause, as are the messages queued at the leader when
+    it crashed (with ``"none"`` those are lost too: the producer has moved on). A resent
+    message the new leader already had is in the log twice (``log_duplicates``) unless
+    the producer is idempotent. With ``replication=1`` the leader comes back after the
+    pause with its log intact. The crashed broker does not return during the run, so
+    ``replication - 1`` replicas remain.
 
     Parameters
     ----------
@@ -87,6 +113,23 @@ class Broker:
         None keeps every message (an infinite, replayable log).
     quota : float, optional
         Broker quota on the producer, messages per second (> 0); appends beyond it wait.
+    replication : int
+        Copies of each partition, leader included, 1 to 5.
+    acks : str
+        One of ``ACKS``.
+    replication_delay : Distribution or tuple of Distribution
+        Time from the leader's append to a follower's copy, seconds: one distribution for
+        every follower, or one per follower (``replication - 1`` of them).
+    min_insync : int
+        In-sync replicas, leader included, an ``acks="all"`` append needs, 1 to 5 and at
+        most ``replication`` (Kafka's min.insync.replicas).
+    max_lag : float
+        A follower whose mean replication delay exceeds this many seconds is out of sync
+        (> 0; Kafka's replica.lag.time.max.ms is 30 s).
+    crash_at : float, optional
+        When the leaders crash, seconds (>= 0); None: never.
+    failover_pause : float
+        Seconds until the new leader takes appends after the crash (>= 0).
     """
 
     partitions: int = 1
@@ -95,6 +138,13 @@ class Broker:
     routing: str = "key"
     retention: Retention | None = None
     quota: float | None = None
+    replication: int = 1
+    acks: str = "leader"
+    replication_delay: Distribution | tuple[Distribution, ...] = Deterministic(0.005)
+    min_insync: int = 1
+    max_lag: float = 30.0
+    crash_at: float | None = None
+    failover_pause: float = 0.5
 
     def __post_init__(self) -> None:
         check_int("partitions", self.partitions, low=1, high=10_000)
@@ -105,6 +155,37 @@ class Broker:
             check_instance("retention", self.retention, Retention, "a Retention")
         if self.quota is not None:
             check_positive("quota", self.quota)
+        check_int("replication", self.replication, low=1, high=5)
+        check_choice("acks", self.acks, ACKS)
+        if isinstance(self.replication_delay, (tuple, list)):
+            delays = tuple(self.replication_delay)
+            object.__setattr__(self, "replication_delay", delays)
+            if len(delays) != self.replication - 1:
+                raise ValueError(
+                    f"replication_delay has {len(delays)} distributions and replication="
+                    f"{self.replication}: give one distribution, or one per follower "
+                    f"({self.replication - 1})"
+                )
+            for i, delay in enumerate(delays):
+                check_distribution(f"replication_delay[{i}]", delay)
+        else:
+            check_distribution("replication_delay", self.replication_delay)
+        check_int("min_insync", self.min_insync, low=1, high=self.replication)
+        check_positive("max_lag", self.max_lag)
+        if self.crash_at is not None:
+            check_non_negative("crash_at", self.crash_at)
+        check_non_negative("failover_pause", self.failover_pause)
+
+    @property
+    def follower_delays(self) -> tuple[Distribution, ...]:
+        """The replication delay of each follower (``replication - 1`` of them)."""
+        delay = self.replication_delay
+        return delay if isinstance(delay, tuple) else (delay,) * (self.replication - 1)
+
+    @property
+    def followers_in_sync(self) -> tuple[bool, ...]:
+        """Whether each follower is in sync: its mean delay is at most ``max_lag``."""
+        return tuple(d.mean <= self.max_lag for d in self.follower_delays)
 
 
 ON_FULL = ("block", "drop")
@@ -121,15 +202,21 @@ class Producer:
     on_full : str
         ``"block"`` (the sender waits for room, and its latency grows) or ``"drop"``
         (the message is refused and counted as dropped).
+    idempotent : bool
+        Whether the broker recognises a message the producer sends again (after a leader
+        crash, see :class:`Broker`) and acknowledges it without appending it twice
+        (Kafka's enable.idempotence).
     """
 
     buffer: int | None = None
     on_full: str = "block"
+    idempotent: bool = False
 
     def __post_init__(self) -> None:
         if self.buffer is not None:
             check_int("buffer", self.buffer, low=1)
         check_choice("on_full", self.on_full, ON_FULL)
+        check_instance("idempotent", self.idempotent, bool, "True or False")
 
 
 GROUP_ACTIONS = ("join", "leave", "crash")

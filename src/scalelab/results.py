@@ -31,7 +31,8 @@ class Status(IntEnum):
     TIMED_OUT = 2
     """The client gave up waiting."""
     DROPPED = 3
-    """Refused: a full queue or buffer, shedding, or deleted by retention unprocessed."""
+    """Refused: a full queue or buffer, shedding, too few in-sync replicas; or deleted by
+    retention unprocessed, or lost in a broker leader's crash."""
     FAILED = 4
     """A dependency returned an error (event-driven: dead-lettered)."""
 

@@ -19,6 +19,7 @@ from ..topology import BatchServer, LoadBalancer
 from ..workload import Workload
 from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
 from .database import DatabaseClient
+from .replication import Replication
 from .streams import UNIFORM, Draws
 
 
@@ -35,6 +36,7 @@ class Partition:
         "owner",
         "position",
         "replay_until",
+        "replicas",
         "rids",
         "start",
         "times",
@@ -53,9 +55,14 @@ class Partition:
         self.replay_until = 0  # offsets below this are being replayed on purpose
         self.owner: Consumer | None = None
         self.cleared: list[float] = []
+        self.replicas = None  # set by Replication: then consumers read to its watermark
+
+    def end(self) -> int:
+        """One past the last offset consumers may read."""
+        return len(self.rids) if self.replicas is None else self.replicas.hw
 
     def backlog(self) -> bool:
-        return self.position < len(self.rids)
+        return self.position < self.end()
 
 
 class Consumer:
@@ -110,6 +117,15 @@ class EventEngine:
         )
         self.quota = run.node("broker.quota", 1) if self.broker.quota else None
         self.partitions = [Partition(run, i) for i in range(self.broker.partitions)]
+        broker = self.broker
+        self.replication = (
+            Replication(run, broker, producer.idempotent, self.partitions, self.write, self.wake, n)
+            if broker.replication > 1
+            or broker.acks != "leader"
+            or broker.crash_at is not None
+            or producer.idempotent
+            else None
+        )
         self.keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys else None
         self.processing = Draws(self.group.processing, run.stream("consumer.processing"), n)
         self.poison = Draws(UNIFORM, run.stream("consumer.poison"), n)
@@ -159,6 +175,9 @@ class EventEngine:
         return status
 
     def _publish(self, rid: int) -> Process:
+        if self.broker.acks == "none":  # the producer does not wait for the broker
+            self.env.process(self._append(rid))
+            return COMPLETED
         if self.buffer is not None:
             status = yield from self.buffer.visit(rid, 0.0, self._append(rid))
         else:
@@ -178,6 +197,11 @@ class EventEngine:
             part = self.partitions[shard_of(key, len(self.partitions))]
         if self.net:
             yield from self.run.network(rid, self.net)
+        if self.replication is not None:
+            status = yield from self.replication.append(part, rid)
+            if status == COMPLETED and self.net:
+                yield from self.run.network(rid, self.net)
+            return status
         yield from part.node.visit(rid, 1.0 / broker.partition_throughput)
         if broker.append_latency:
             yield env.timeout(broker.append_latency)
@@ -187,9 +211,17 @@ class EventEngine:
         return COMPLETED
 
     def _log(self, part: Partition, rid: int) -> None:
+        self.write(part, rid)
+        self.wake(part)
+
+    def write(self, part: Partition, rid: int) -> None:
+        """Append ``rid`` to the (leader's) log of ``part``."""
         part.rids.append(rid)
         part.times.append(self.env.now)
         self._expire(part)
+
+    def wake(self, part: Partition) -> None:
+        """Tell the owner of ``part``, if it is waiting, that there is more to read."""
         owner = part.owner
         if owner is not None and owner.wake is not None and not owner.wake.triggered:
             owner.wake.succeed()
@@ -242,7 +274,7 @@ class EventEngine:
                     self._skip(part, part.start)
                     continue
                 offset = part.position
-                size = min(self.group.max_batch, len(part.rids) - offset)
+                size = min(self.group.max_batch, part.end() - offset)
                 part.position += size
                 if size == 1:
                     yield from self._process(consumer, part, offset, part.rids[offset])
@@ -386,6 +418,8 @@ class EventEngine:
         run = self.run
         alive = [c for c in self.consumers if c.alive]
         run.counters.update({k: float(v) for k, v in self.stats.items()})
+        if self.replication is not None:
+            run.counters.update({k: float(v) for k, v in self.replication.stats.items()})
         run.counters["consumers.active"] = float(sum(1 for c in alive if c.partitions))
         run.counters["consumers.idle"] = float(sum(1 for c in alive if not c.partitions))
         run.counters["log.messages"] = float(sum(len(p.rids) for p in self.partitions))

@@ -54,6 +54,13 @@ from .delivery import (
     peak_lag,
     staleness,
 )
+from .durability import (
+    BrokerDurability,
+    DurabilityRow,
+    SlowFollower,
+    broker_durability,
+    slow_follower,
+)
 from .edge import (
     FIBRE_KM_PER_MS,
     ROUTE_FACTOR,
@@ -269,6 +276,11 @@ __all__ = [
     "peak_lag",
     "ConsumerBatching",
     "consumer_batching",
+    "DurabilityRow",
+    "BrokerDurability",
+    "broker_durability",
+    "SlowFollower",
+    "slow_follower",
     "batch_capacity",
     "BatchingCurve",
     "batching_curve",
