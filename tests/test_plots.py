@@ -51,6 +51,7 @@ CASES = {
     "crash_duplicates": lambda: labs.crash_duplicates(commit_intervals=(0.0, 1.0)),
     "broker_durability": lambda: labs.broker_durability(load=500.0, duration=3.0, crash_at=2.0),
     "slow_follower": lambda: labs.slow_follower(slow_delays=(0.01, 0.5), duration=0.5),
+    "exactly_once": lambda: labs.exactly_once(windows=(None, 1.0), crash_at=2.0, duration=3.0),
     "batching": lambda: labs.batching_curve(batch_sizes=(1, 10), loads=(100.0,), duration=2.0),
     "batching_point": lambda: labs.batch_run(load=1000.0, batch_size=10, duration=2.0),
     "retry_amplification": lambda: labs.retry_amplification(

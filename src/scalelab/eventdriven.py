@@ -310,6 +310,14 @@ class ConsumerGroup:
         batch of 10 costs about 1.8 writes). Batching needs no failures
         (``failure_probability`` and ``poison_fraction`` 0): per-message retries inside a
         batch are not modelled.
+    dedup_window : float, optional
+        An idempotent consumer: it records each message id in the same transaction as
+        the message's effect and remembers it this many seconds (> 0); a message
+        delivered again within that time is skipped, one delivered later has its effect
+        applied again. None: every delivery applies its effect. Adds the counters
+        ``effects``, ``duplicate_effects``, ``dedup_skipped`` and ``redelivery_gap_p50``
+        and ``redelivery_gap_max`` (seconds from a message's last applied effect to each
+        later delivery of it; 0 when none).
     """
 
     consumers: int = 1
@@ -323,6 +331,7 @@ class ConsumerGroup:
     backoff: Backoff = Backoff(base=0.05, cap=1.0)
     replay: Replay | None = None
     max_batch: int = 1
+    dedup_window: float | None = None
 
     def __post_init__(self) -> None:
         check_int("consumers", self.consumers, low=0, high=10_000)
@@ -345,6 +354,8 @@ class ConsumerGroup:
         check_instance("backoff", self.backoff, Backoff, "a Backoff")
         if self.replay is not None:
             check_instance("replay", self.replay, Replay, "a Replay")
+        if self.dedup_window is not None:
+            check_positive("dedup_window", self.dedup_window)
 
 
 @dataclass(frozen=True)

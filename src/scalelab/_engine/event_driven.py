@@ -19,6 +19,7 @@ from ..topology import BatchServer, LoadBalancer
 from ..workload import Workload
 from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
 from .database import DatabaseClient
+from .dedup import Dedup
 from .replication import Replication
 from .streams import UNIFORM, Draws
 
@@ -135,6 +136,8 @@ class EventEngine:
         self.db = DatabaseClient(run, system.db, n, self.net) if system.db else None
         self.round_robin = 0
         self.processed: dict[int, int] = {}  # times each message was processed, by rid
+        window = self.group.dedup_window
+        self.dedup = Dedup(window) if window is not None else None
         self.projection: dict[int, int] = {}
         self.consumers: list[Consumer] = []
         self.paused_until = 0.0
@@ -358,7 +361,7 @@ class EventEngine:
         else:
             self.stats["duplicates"] += 1
         self.processed[rid] = times + 1
-        if outcome == COMPLETED:
+        if outcome == COMPLETED and (self.dedup is None or self.dedup.apply(rid, now)):
             key = self.keys[rid] if self.keys is not None else rid
             self.projection[key] = rid
 
@@ -420,6 +423,8 @@ class EventEngine:
         run.counters.update({k: float(v) for k, v in self.stats.items()})
         if self.replication is not None:
             run.counters.update({k: float(v) for k, v in self.replication.stats.items()})
+        if self.dedup is not None:
+            run.counters.update(self.dedup.counters())
         run.counters["consumers.active"] = float(sum(1 for c in alive if c.partitions))
         run.counters["consumers.idle"] = float(sum(1 for c in alive if not c.partitions))
         run.counters["log.messages"] = float(sum(len(p.rids) for p in self.partitions))

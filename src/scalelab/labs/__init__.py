@@ -106,6 +106,7 @@ from .failures import (
     retry_amplification,
     retry_storm,
 )
+from .idempotency import DUPLICATE_SOURCES, EffectsRow, ExactlyOnce, exactly_once
 from .interview import (
     TEN_X_OPTIONS,
     Drill,
@@ -281,6 +282,10 @@ __all__ = [
     "broker_durability",
     "SlowFollower",
     "slow_follower",
+    "DUPLICATE_SOURCES",
+    "EffectsRow",
+    "ExactlyOnce",
+    "exactly_once",
     "batch_capacity",
     "BatchingCurve",
     "batching_curve",

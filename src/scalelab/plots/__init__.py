@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
 from .cache_updates import cache_strategies, thundering_herd
-from .durability import broker_durability, slow_follower
+from .durability import broker_durability, exactly_once, slow_follower
 from .estimation import envelope, headroom, sensitivity, ten_x
 from .event_driven import (
     backpressure,
@@ -86,6 +86,7 @@ __all__ = [
     "crash_duplicates",
     "broker_durability",
     "slow_follower",
+    "exactly_once",
     "lag_point",
     "batching",
     "batching_point",

@@ -1,5 +1,6 @@
-"""Figures of broker durability (chapter 5): what each ``acks`` setting costs and loses,
-and what a slow follower does to ``acks="all"``."""
+"""Figures of broker durability and exactly-once effects (chapter 5): what each ``acks``
+setting costs and loses, what a slow follower does to ``acks="all"``, and which
+duplicate deliveries apply their effect twice."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..labs.durability import BrokerDurability, SlowFollower
+from ..labs.idempotency import ExactlyOnce
 from ._style import log_scale, panels, to_ms
 
-__all__ = ["broker_durability", "slow_follower"]
+__all__ = ["broker_durability", "slow_follower", "exactly_once"]
 
 _ACKS = {"none": 'acks="none"', "leader": 'acks="leader"', "all": 'acks="all"'}
 
@@ -99,4 +101,55 @@ def slow_follower(data: SlowFollower) -> Figure:
     refused.set_ylim(-5, 105)
     refused.set_xlabel("slow follower's replication delay (ms, log scale)")
     refused.legend(fontsize="small", loc="center left")
+    return fig
+
+
+_SOURCES = {
+    "producer_retries": "producer retries after a leader crash",
+    "idempotent_producer": "the same, idempotent producer",
+    "consumer_crash": "a consumer crash between commits",
+}
+
+
+def exactly_once(data: ExactlyOnce) -> Figure:
+    """One panel per source of duplicates: per dedup window, the duplicate deliveries
+    split into effects applied twice and deliveries the idempotent consumer skipped,
+    with the formula for the duplicate effects as a black tick."""
+    sources = list(dict.fromkeys(r.source for r in data.rows))
+    fig, axes = panels(1, 6, 0.6 + 1.9 * len(sources), nrows=len(sources), sharex=True)
+    for ax, source in zip(axes, sources, strict=True):
+        rows = [r for r in data.rows if r.source == source]
+        y = np.arange(len(rows))
+        twice = [r.duplicate_effects for r in rows]
+        ax.barh(y, twice, 0.6, color="tab:red", label="effect applied twice")
+        ax.barh(
+            y,
+            [r.skipped for r in rows],
+            0.6,
+            left=twice,
+            color="tab:green",
+            label="skipped (id remembered)",
+        )
+        ax.plot(
+            [r.duplicate_effects_formula for r in rows],
+            y,
+            "k|",
+            markersize=14,
+            mew=2,
+            label="formula: applied twice",
+        )
+        ax.set_yticks(
+            y, ["no dedup" if r.window is None else f"window {r.window:g} s" for r in rows]
+        )
+        for yi, r in zip(y, rows, strict=True):
+            at = max(r.duplicate_deliveries, r.duplicate_effects_formula)
+            ax.text(at, yi, f"  {r.duplicate_effects} twice", va="center", fontsize="small")
+        ax.invert_yaxis()
+        gaps = [r.gap_max for r in rows if r.gap_max]
+        gap = f"; redelivered up to {gaps[0]:.2g} s later" if gaps else ""
+        ax.set_title(_SOURCES[source] + gap, fontsize="medium")
+    most = max([r.duplicate_deliveries for r in data.rows] + [1])
+    axes[-1].set_xlim(0, 1.3 * most)
+    axes[-1].set_xlabel("messages delivered twice")
+    axes[0].legend(fontsize="small", loc="lower right")
     return fig
