@@ -145,8 +145,8 @@ def failover_loss(
     standby's log after a shipping delay of half the mean (the one-way trip, fixed) plus
     an exponential queueing and flush time of the other half. A write the standby has
     received is recovered at promotion (it replays its log first), so replay lag does
-    not count; only writes not yet received are lost. The primary crashes at a random instant 10-11 s in;
-    writes acknowledged but not yet received are lost: the recovery point (RPO). Runs
+    not count. The primary crashes at a random instant 10-11 s in; writes acknowledged
+    but not yet received are lost: the recovery point (RPO). Runs
     ``runs`` crashes per lag, drawing the writes of the last 20 mean delays before each
     (about ``20 x write_rate x lag x runs`` draws).
 
