@@ -633,3 +633,49 @@ def test_ch10_a_shorter_ttl_trades_database_reads_for_freshness(seed):
     )
     assert 0.1 < short.stale_fraction < long.stale_fraction
     assert short.db_reads > long.db_reads
+
+
+@seeds
+def test_ch5_acknowledgements_decide_what_a_leader_crash_loses(seed):
+    """05 "Durability": leader acks lose about rate x replication delay (a Poisson count:
+    within 3 standard deviations of 20), no acks lose at least as many, all acks none;
+    acks=all waits the replication delay longer at p50."""
+    ack = {r.acks: r for r in labs.broker_durability(seed=seed).rows}
+    leader = ack["leader"]
+    assert leader.lost > 0 and abs(leader.lost - leader.lost_formula) < 3 * leader.lost_formula**0.5
+    assert ack["none"].lost >= leader.lost and ack["all"].lost == 0
+    assert ack["all"].ack_p50 - leader.ack_p50 == pytest.approx(0.010, abs=0.001)
+
+
+@seeds
+def test_ch5_an_idempotent_consumer_needs_a_window_longer_than_the_redelivery_gap(seed):
+    """05 "Exactly-once effects": without dedup every duplicate is an effect applied
+    twice; windows of 1 s and 10 s remove the producer retries (back within 0.1 s); the
+    idempotent producer writes none twice; after a consumer crash a 1 s window lets
+    through within 10% of the formula, a 10 s window none."""
+    eff = {(r.source, r.window): r for r in labs.exactly_once(seed=seed).rows}
+    for source in ("producer_retries", "consumer_crash"):
+        none = eff[(source, None)]
+        assert none.duplicate_effects == none.duplicate_deliveries > 0
+        assert eff[(source, 10.0)].duplicate_effects == 0
+    assert eff[("producer_retries", 1.0)].duplicate_effects == 0
+    assert eff[("producer_retries", 1.0)].gap_max < 0.1
+    assert all(eff[("idempotent_producer", w)].duplicate_deliveries == 0 for w in (None, 1.0))
+    one = eff[("consumer_crash", 1.0)]
+    assert one.duplicate_effects == pytest.approx(one.duplicate_effects_formula, rel=0.10)
+    assert (
+        eff[("consumer_crash", None)].duplicate_effects
+        <= eff[("consumer_crash", None)].duplicates_formula
+    )
+
+
+@seeds
+def test_ch5_exercise_a_slow_follower_under_acks_all(seed):
+    """05 exercise "ex-ed-slow-follower": while in sync the slow follower's delay adds to
+    every acknowledgement; past max_lag min_insync=2 is fast again and min_insync=3
+    refuses every append."""
+    slow = labs.slow_follower(seed=seed)
+    k = list(np.round(slow.slow_delays, 3)).index(0.2)
+    last = len(slow.slow_delays) - 1
+    assert slow.ack_p50[0, k] == pytest.approx(slow.leader_ack_p50 + 0.2, abs=0.002)
+    assert slow.ack_p50[0, last] < 0.01 and slow.refused[1, last] == 1
