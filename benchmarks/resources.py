@@ -47,6 +47,9 @@ REQUIRED = {
         "parameter": "requests_per_user_per_day",
         "values": (20, 50, 200, 1000, 5000, 20_000),
     },
+    "usl_throughput": {"cores": 16, "per_core_rate": 1000.0, "contention": 0.05, "coherency": 0.0},
+    "round_trip": {"km": 6000.0},
+    "zipf_groups": {"n_keys": 10**12, "s": 0.9},
 }
 
 

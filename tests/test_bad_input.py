@@ -6,6 +6,7 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -142,6 +143,14 @@ def test_request_budget_adds_up_the_runs_inside_it():
         (lambda: labs.resharding(n_keys=10**9), "n_keys"),
         (lambda: labs.resharding(vnodes=10**6), "vnodes"),
         (lambda: labs.sensitivity(labs.Scenario(), "users", tuple(range(1, 20_002))), "values"),
+        (lambda: labs.lru_sizing(sizes=(10**9,)), r"sizes\[0\]"),
+        (lambda: labs.lru_sizing(n_keys=10**7), "n_keys"),
+        (lambda: labs.cold_cache_collapse(cache_size=10**9), "cache_size"),
+        (lambda: labs.resharding(n_keys=10**7, new=(16,)), "n_keys"),
+        (lambda: labs.jitter_contention(clients=10_000), "clients"),
+        (lambda: labs.read_replicas(replicas=(0, 1000)), r"replicas\[1\]"),
+        (lambda: labs.units_for_p99(1000.0, 10**6, 0.01, 0.1), "slots"),
+        (lambda: labs.cost_table(db_slots=10**6), "db_slots"),
         (
             lambda: sl.simulate(sl.Station(), sl.Poisson(1.0), 10.0, seed=1).timeseries(
                 "throughput", bin_width=1e-9
@@ -155,3 +164,75 @@ def test_sizes_that_would_cost_gigabytes_are_refused(call, fragment):
     with pytest.raises(ValueError, match=fragment):
         call()
     assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: labs.littles_law_check(duration=1e-3), "duration=0.001"),
+        (lambda: labs.sync_async_sweep(utilizations=(1e-6,)), "utilizations=(1e-06,)"),
+        (lambda: labs.horizontal_scaling(load=1e-6), "load=1e-06"),
+        (lambda: labs.hot_partitions(load=1e-6), "load=1e-06"),
+        (lambda: labs.replay_window(load=1e-6), "load=1e-06"),
+        (lambda: labs.backpressure(base=1e-6, spike=1e-6), "spike=1e-06"),
+        (lambda: labs.staleness(consumer_rate=1e-6), "consumer_rate=1e-06"),
+        (lambda: labs.retry_amplification(duration=1e-6), "duration=1e-06"),
+        (lambda: labs.ten_x(load=1e-6), "load=1e-06"),
+        (lambda: labs.consumer_batching(own=1e9), "own=1000000000.0"),
+    ],
+)
+def test_a_run_too_small_to_measure_is_refused_by_the_arguments_that_size_it(call, fragment):
+    """Valid but tiny rates or durations used to divide by zero, or return NaN or a
+    garbage partition count, from runs of no request."""
+    with pytest.raises(ValueError, match="requests a run, and a run needs at least 100") as info:
+        call()
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: labs.ladder(users=(100,), duration=1.0), "duration=1.0"),
+        (lambda: labs.cache_warmup(bin_width=1e9), "bin_width=1000000000.0"),
+        (lambda: labs.replay_window(load=1.0, duration=1e9), "duration=1000000000.0"),
+        (lambda: labs.stale_reads(lags=(0.0,)), "lags[0]=0.0"),
+        (lambda: labs.hot_partitions(load=1e9, duration=1e-6), "nothing finished"),
+        (lambda: labs.staleness(consumer_rate=1e9, duration=1e-6), "nothing finished"),
+        (
+            lambda: labs.sync_async_sweep(db_capacity_qps=1e9, duration=1e-6),
+            "nothing finished",
+        ),
+    ],
+)
+def test_a_lab_refuses_what_its_measurement_cannot_use(call, fragment):
+    """A lag fitted on fewer than two bins, a steady state over no bin, more bins than a
+    time series allows, a replication lag of 0 (not a distribution), or shares of a run
+    in which nothing finished (they were NaN)."""
+    with pytest.raises(ValueError) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+def test_request_budget_counts_a_request_once_per_call_it_makes():
+    """A request through a chain of 3 services, or fanning out to 3 backends, costs what
+    3 requests do, so the budget counts it 3 times."""
+    load = sl.Poisson(100.0)  # ~1,000 requests in 10 s
+    for system in (sl.Chain(tuple(sl.Service(f"s{i}") for i in range(3))), sl.FanOut(fanout=3)):
+        with sl.request_budget(2500, "this block"), pytest.raises(ValueError, match=r"^this block"):
+            sl.simulate(system, load, 10.0, seed=1)
+    with sl.request_budget(2500, "this block"):
+        sl.simulate(sl.Station(), load, 10.0, seed=1)
+
+
+def test_a_zipf_table_is_built_in_its_own_8_bytes_a_key():
+    """The cumulative table is built in place: no temporary arrays of the key count."""
+    n = 2_000_000
+    tracemalloc.start()
+    try:
+        sl.Zipf(n, 1.1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * 8 * n
+    cumulative = np.cumsum(1.0 / np.arange(1, 1001) ** 1.1)  # as built before, value for value
+    np.testing.assert_array_equal(sl.Zipf(1000, 1.1)._cdf, cumulative / cumulative[-1])

@@ -136,6 +136,21 @@ def test_lru_cache_hit_ratio_grows_with_size_and_skew():
     assert hit_ratio(100, 0.5) < hit_ratio(100, 1.2)
 
 
+def test_a_warm_lru_bigger_than_the_key_space_fills_only_the_keys():
+    """Filling 10**9 keys would take 100 GB; the workload's 1,000 keys give the same run."""
+    keys = sl.Poisson(2000.0, keys=sl.Zipf(1000, 1.0), read_fraction=0.9)
+    runs = [
+        sl.simulate(
+            sl.RequestResponse(db=sl.Database(), cache=sl.Cache(size=size, warm=True)),
+            keys,
+            2.0,
+            seed=1,
+        ).summary()
+        for size in (1000, 10**9)
+    ]
+    assert runs[0] == runs[1]
+
+
 def test_read_replicas_take_reads_and_lag_makes_stale_reads():
     def run(lag: float) -> sl.SimulationResult:
         db = sl.Database(capacity_qps=400, read_replicas=2, replication_lag=sl.Deterministic(lag))

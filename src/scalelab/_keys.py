@@ -23,7 +23,7 @@ def mix(x: np.ndarray | int) -> np.ndarray:
 
 def ring_owner(keys: np.ndarray, shards: int, vnodes: int) -> np.ndarray:
     """Owner of each key on a consistent-hashing ring with ``vnodes`` points per shard."""
-    points = np.array([mix(s * 1_000_003 + v) for s in range(shards) for v in range(vnodes)])
+    points = mix(np.arange(shards)[:, None] * 1_000_003 + np.arange(vnodes)).ravel()
     owners = np.repeat(np.arange(shards), vnodes)
     order = np.argsort(points)
     points, owners = points[order], owners[order]

@@ -46,7 +46,9 @@ _BUDGET: ContextVar[list | None] = ContextVar("scalelab_request_budget", default
 @contextmanager
 def request_budget(limit: float, what: str) -> Iterator[None]:
     """Cap the requests that every :func:`simulate` call inside the block may generate
-    together (the expected count of an open workload, counted before each run starts).
+    together (the expected count of an open workload, counted before each run starts; a
+    request through a :class:`Chain` counts once per service, a :class:`FanOut` request
+    once per backend call, as each is simulated like a request).
 
     A lab runs under ``with request_budget(3e6, "labs.knee_curve")``: a call whose runs
     would add up to more raises :class:`ValueError` before the run that crosses the cap,
@@ -76,11 +78,19 @@ def _expected_requests(workload: Workload, duration: float) -> float:
     return workload.clients * duration / max(workload.think_time.mean, 1e-3)
 
 
-def _spend(workload: Workload, duration: float) -> None:
+def _calls_per_request(system: System) -> int:
+    """What one request costs, in simulated requests: a call to each service of a Chain,
+    each backend call of a FanOut."""
+    if isinstance(system, Chain):
+        return len(system.services)
+    return system.fanout if isinstance(system, FanOut) else 1
+
+
+def _spend(system: System, workload: Workload, duration: float) -> None:
     budget = _BUDGET.get()
     if budget is None:
         return
-    expected = _expected_requests(workload, duration)
+    expected = _expected_requests(workload, duration) * _calls_per_request(system)
     limit, spent, what = budget
     if spent + expected > limit:
         raise ValueError(
@@ -205,7 +215,7 @@ def simulate(
     SimulationResult
     """
     duration, warmup = _check(system, workload, duration, seed, warmup, engine, client)
-    _spend(workload, duration)
+    _spend(system, workload, duration)
     if isinstance(system, BatchServer) or (
         engine != "simpy" and fast_path_applies(system, workload, client)
     ):

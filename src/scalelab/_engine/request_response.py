@@ -108,7 +108,8 @@ def request_response(run: Run, system: RequestResponse, workload: Workload, n: i
 
     store = KeyedCache(run, cache, database, workload.keys.n_keys, n) if keyed(cache) else None
     if store is None and cache is not None and cache.warm:
-        lru.update((k, None) for k in range(cache.size - 1, -1, -1))
+        # Keys beyond the workload's are never requested: only the others are filled.
+        lru.update((k, None) for k in range(min(cache.size, workload.keys.n_keys) - 1, -1, -1))
     if store is None and cache is not None and cache.flush_at is not None:
         run.env.process(flush_later(run, lru, cache.flush_at))
 

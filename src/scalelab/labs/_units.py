@@ -1,5 +1,6 @@
-"""What every lab shares: a bounded cost, a percentile that is never None, and "one unit
-at its share of the load" (the symmetry argument of chapter 3)."""
+"""What every lab shares: a bounded cost, runs long enough to measure, a percentile that
+is never None, and "one unit at its share of the load" (the symmetry argument of
+chapter 3)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,33 @@ def bounded(lab: Callable) -> Callable:
             return lab(*args, **kwargs)
 
     return run_within_budget
+
+
+WARM_CACHE_KEYS = 1_000_000
+"""Largest LRU cache a lab starts warm: the simulator fills it key by key before the run,
+about 110 bytes and 0.2 us a key (110 MB and 0.2 s at the cap)."""
+
+FEWEST_REQUESTS = 100
+"""Fewest requests a lab's run may expect: a p99 needs 100 of them, and a run of none
+would make every share and percentile NaN."""
+
+
+def check_requests(rate: float, duration: float, given: str) -> None:
+    """Raise a :class:`ValueError` quoting ``given`` (the arguments that set the run's
+    size, with their values) unless ``rate`` requests/s for ``duration`` seconds is at
+    least ``FEWEST_REQUESTS`` requests."""
+    if rate * duration < FEWEST_REQUESTS:
+        raise ValueError(
+            f"{given}: about {rate * duration:.3g} requests a run, and a run needs at least "
+            f"{FEWEST_REQUESTS}; simulate longer or at a higher rate"
+        )
+
+
+def check_measured(count: float, given: str) -> None:
+    """Raise a :class:`ValueError` quoting ``given`` when a run measured nothing (``count``
+    is 0), so that its shares and percentiles would be NaN."""
+    if count == 0:
+        raise ValueError(f"{given}: nothing finished within the run to measure; simulate longer")
 
 
 def p99_or_inf(stats: LatencyStats) -> float:

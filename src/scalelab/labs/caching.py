@@ -7,15 +7,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_ints, check_positive, check_probability, check_reals
+from .._validate import (
+    check_int,
+    check_ints,
+    check_positive,
+    check_probability,
+    check_real,
+    check_reals,
+)
 from ..distributions import Exponential
 from ..run import simulate
 from ..theory import database_load, lru_hit_ratio
 from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
 from ..workload import Poisson, Zipf
-from ._units import p99_or_inf
+from ._units import WARM_CACHE_KEYS, p99_or_inf
 
 __all__ = ["CacheLever", "cache_lever", "LruSizing", "lru_sizing", "CacheWarmup", "cache_warmup"]
+
+FORMULA_KEYS = 20_000_000
+"""Most keys one :func:`lru_sizing` call puts through Che's formula (about 0.5 s a
+million)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ def cache_lever(
     seed: int = 1,
 ) -> CacheLever:
     """A look-aside cache with a fixed hit ratio in front of one database.
+
+    Cost: about 30,000 simulated requests (~0.7 s on a laptop core); at most 3e6.
 
     Parameters
     ----------
@@ -130,20 +143,33 @@ def lru_sizing(
     the run (the cache starts holding the most popular keys), next to Che's approximation
     (:func:`scalelab.lru_hit_ratio`).
 
+    Cost: about 72,000 simulated requests (~1.2 s on a laptop core); at most 3e6. Che's
+    formula takes about 0.5 s a million keys, sizes and skews: ``n_keys * len(sizes) *
+    len(skews)`` may be at most 20,000,000.
+
     Parameters
     ----------
     sizes : tuple of int
-        Cache sizes in keys (each >= 1).
+        Cache sizes in keys, each 1 to 1,000,000 (a warm cache is filled key by key).
     skews : tuple of float
         Zipf exponents, each in [0, 5].
     n_keys : int
-        Distinct keys (>= 1).
+        Distinct keys, 1 to ``MAX_KEYS``.
     requests : int
         Requests per run (>= 100).
     seed : int
     """
     sizes_ = check_ints("sizes", sizes, 1)
+    for i, size in enumerate(sizes_):
+        check_int(f"sizes[{i}]", size, low=1, high=WARM_CACHE_KEYS)
     skews_ = check_reals("skews", skews, low=0.0, high=5.0)
+    work = check_int("n_keys", n_keys, low=1) * len(sizes_) * len(skews_)
+    if work > FORMULA_KEYS:
+        raise ValueError(
+            f"n_keys={n_keys:,} for {len(sizes_)} sizes and {len(skews_)} skews is {work:,} "
+            f"keys through Che's formula, above {FORMULA_KEYS:,} (about 0.5 s a million); "
+            "use fewer keys, sizes or skews"
+        )
     check_int("requests", requests, low=100)
     rate = 10_000.0
     db = Database(capacity_qps=1e6, concurrency=64)
@@ -206,6 +232,8 @@ def cache_warmup(
 ) -> CacheWarmup:
     """Start with an empty LRU cache (a deploy, a new region) under constant load.
 
+    Cost: about 16,000 simulated requests (~0.4 s on a laptop core); at most 3e6.
+
     Parameters
     ----------
     load : float
@@ -218,9 +246,12 @@ def cache_warmup(
     duration : float
     seed : int
     bin_width : float
-        Seconds per bin (> 0).
+        Seconds per bin, in (0, duration / 4] (the steady hit ratio is measured over the
+        last quarter of the run).
     """
     check_positive("load", load)
+    quarter = check_positive("duration", duration) / 4
+    check_real("bin_width", bin_width, low=0.0, high=quarter, low_open=True)
     system_ = RequestResponse(
         app=AppTier(servers=4, workers=128, service=Exponential(0.002)),
         db=Database(capacity_qps=db_capacity_qps, concurrency=8),

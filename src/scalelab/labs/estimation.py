@@ -161,6 +161,8 @@ def _units(load: float, capacity: float, target: float) -> int:
 def envelope(s: Scenario = Scenario()) -> Envelope:
     """Turn a scenario's assumptions into load and machine counts (formulas only).
 
+    Cost: a formula, no simulation (well under a millisecond).
+
     Parameters
     ----------
     s : Scenario
@@ -237,6 +239,9 @@ def check_estimate(
     Each unit is an M/M/``slots`` queue whose capacity is the scenario's per-unit figure
     (a unit with ``slots`` parallel workers, mean work ``slots / capacity``).
 
+    Cost: about 120,000 simulated requests on the exact fast path (under 0.05 s on a laptop
+    core); at most 3e6.
+
     Parameters
     ----------
     s : Scenario
@@ -311,6 +316,9 @@ def headroom_curve(
     """Simulate one unit (``slots`` workers, ``capacity`` requests/s in all) at each
     utilization: what sizing near 100% instead of 70% does to latency.
 
+    Cost: about 700,000 simulated requests on the exact fast path (~0.2 s on a laptop core);
+    at most 3e6.
+
     Parameters
     ----------
     utilizations : tuple of float
@@ -367,6 +375,8 @@ class Sensitivity:
 
 def sensitivity(s: Scenario, parameter: str, values: tuple[float, ...]) -> Sensitivity:
     """Re-run :func:`envelope` with ``parameter`` set to each of ``values``.
+
+    Cost: a formula, no simulation (well under a millisecond).
 
     Parameters
     ----------
