@@ -119,3 +119,9 @@ def check_reals(
         check_real(f"{name}[{i}]", v, low=low, high=high, low_open=low_open, high_open=high_open)
         for i, v in enumerate(values)
     )
+
+
+def check_bins(duration: float, bin_width: object) -> float:
+    """Return ``bin_width`` if it cuts ``duration`` into at most 1,000,000 bins (the limit
+    of :meth:`~scalelab.SimulationResult.timeseries`), checked before a lab simulates."""
+    return check_real("bin_width", bin_width, low=duration / 1_000_000, high=math.inf)

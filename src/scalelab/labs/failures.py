@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_positive, check_probability, check_real
+from .._validate import check_bins, check_int, check_positive, check_probability, check_real
 from ..distributions import Deterministic, Exponential
 from ..resilience import JITTERS, Backoff, CircuitBreaker, Client, RetryBudget
 from ..results import Status
@@ -208,7 +208,7 @@ def metastable_failure(
     seed : int
         Seed (>= 0).
     bin_width : float
-        Width of the goodput bins, seconds (> 0).
+        Width of the goodput bins, seconds, at least ``duration / 1,000,000``.
     """
     check_positive("capacity", capacity)
     check_real("base_load", base_load, low=0.0, high=1.0, low_open=True, high_open=True)
@@ -217,6 +217,7 @@ def metastable_failure(
     check_int("retries", retries, low=1, high=10)
     end = spike_start + spike_length
     check_real("duration", duration, low=end + 4 * bin_width)
+    check_bins(duration, bin_width)
     mean = 1 / capacity
     plain = Station(servers=1, service=Exponential(mean))
     shedding = Station(servers=1, service=Exponential(mean), shed_expired=True)
@@ -424,11 +425,12 @@ def cold_cache_collapse(
     seed : int
         Seed (>= 0).
     bin_width : float
-        Width of the time bins, seconds (> 0).
+        Width of the time bins, seconds, at least ``duration / 1,000,000``.
     """
     check_positive("load", load)
     check_int("cache_size", cache_size, low=1, high=WARM_CACHE_KEYS)
     check_real("flush_at", flush_at, low=0.0, high=duration, low_open=True, high_open=True)
+    check_bins(duration, bin_width)
     system = RequestResponse(
         app=AppTier(servers=4, workers=64, service=Exponential(0.001)),
         db=Database(capacity_qps=db_capacity_qps, concurrency=8, pool=64),
