@@ -216,8 +216,7 @@ def metastable_failure(
     check_positive("spike_length", spike_length)
     check_int("retries", retries, low=1, high=10)
     end = spike_start + spike_length
-    check_real("duration", duration, low=end + 4 * bin_width)
-    check_bins(duration, bin_width)
+    check_real("duration", duration, low=end + 4 * check_bins(duration, bin_width))
     mean = 1 / capacity
     plain = Station(servers=1, service=Exponential(mean))
     shedding = Station(servers=1, service=Exponential(mean), shed_expired=True)
