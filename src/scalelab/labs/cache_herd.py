@@ -1,4 +1,4 @@
-"""The thundering herd (chapter 4): hot keys filled together expire together under heavy
+"""The thundering herd (chapter 10): hot keys filled together expire together under heavy
 reads, and every reader of an expired key misses at once. Simulated with a keyed
 :class:`~scalelab.Cache` for each defence: none, single-flight coalescing, a jittered TTL,
 serving the expired value while one refresh runs."""

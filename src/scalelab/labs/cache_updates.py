@@ -1,4 +1,4 @@
-"""Cache update strategies (chapter 4): what each way of keeping a cache and its database
+"""Cache update strategies (chapter 10): what each way of keeping a cache and its database
 in step costs in database load, stale reads and write latency, on one keyed workload (the
 thundering herd is in :mod:`.cache_herd`). Simulated with a keyed :class:`~scalelab.Cache`
 (``ttl``, ``write_policy``, ``refresh_ahead``, ...), next to the formulas where they exist.

@@ -1,4 +1,4 @@
-"""Figures of the cache update strategies and of the thundering herd (chapter 4)."""
+"""Figures of the cache update strategies and of the thundering herd (chapter 10)."""
 
 from __future__ import annotations
 
