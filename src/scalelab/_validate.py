@@ -125,3 +125,13 @@ def check_bins(duration: float, bin_width: object) -> float:
     """Return ``bin_width`` if it cuts ``duration`` into at most 1,000,000 bins (the limit
     of :meth:`~scalelab.SimulationResult.timeseries`), checked before a lab simulates."""
     return check_real("bin_width", bin_width, low=duration / 1_000_000, high=math.inf)
+
+
+def check_labels(name: str, values: tuple[str, ...] | None, known: tuple[str, ...]) -> tuple:
+    """``values`` (default: all of ``known``) as a tuple, each one of ``known``."""
+    chosen = known if values is None else tuple(values) if not isinstance(values, str) else ()
+    if not chosen:
+        raise ValueError(f"{name}={values!r}: give a non-empty tuple of {list(known)}")
+    for v in chosen:
+        check_choice(name, v, known)
+    return chosen

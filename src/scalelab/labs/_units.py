@@ -57,6 +57,17 @@ def check_measured(count: float, given: str) -> None:
         raise ValueError(f"{given}: nothing finished within the run to measure; simulate longer")
 
 
+def row_where(rows: tuple, **fields: object) -> object:
+    """The row of a lab's table whose ``fields`` have the given values, or a
+    :class:`ValueError` naming them and listing the values the table holds."""
+    for row in rows:
+        if all(getattr(row, name) == value for name, value in fields.items()):
+            return row
+    asked = ", ".join(f"{name}={value!r}" for name, value in fields.items())
+    held = [tuple(getattr(row, name) for name in fields) for row in rows]
+    raise ValueError(f"{asked} is not one of {held}")
+
+
 def p99_or_inf(stats: LatencyStats) -> float:
     """``stats.p99`` in seconds, or ``inf`` when the set it summarises is empty (never
     None or NaN)."""

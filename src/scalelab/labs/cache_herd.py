@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_positive, check_real
+from .._validate import check_int, check_labels, check_positive, check_real
 from ..distributions import Exponential
 from ..run import simulate
 from ..topology import AppTier, Cache, Database, LoadBalancer, RequestResponse
 from ..workload import Poisson, Uniform
-from .cache_updates import check_labels
 
 __all__ = ["DEFENCES", "HerdRow", "ThunderingHerd", "thundering_herd"]
 

@@ -13,6 +13,7 @@ import numpy as np
 from .._validate import (
     check_choice,
     check_int,
+    check_labels,
     check_non_negative,
     check_optional,
     check_positive,
@@ -23,7 +24,7 @@ from ..distributions import Exponential
 from ..run import simulate
 from ..topology import AppTier, Cache, Database, RequestResponse
 from ..workload import Poisson, Zipf
-from ._units import p99_or_inf
+from ._units import p99_or_inf, row_where
 
 __all__ = [
     "STRATEGIES",
@@ -246,20 +247,7 @@ class CacheStrategies:
 
     def row(self, strategy: str) -> StrategyRow:
         """The row of ``strategy``."""
-        for r in self.rows:
-            if r.strategy == strategy:
-                return r
-        raise ValueError(f"strategy={strategy!r} is not one of {[r.strategy for r in self.rows]}")
-
-
-def check_labels(name: str, values: tuple[str, ...] | None, known: tuple[str, ...]) -> tuple:
-    """``values`` (default: all of ``known``) as a tuple, each one of ``known``."""
-    chosen = known if values is None else tuple(values) if not isinstance(values, str) else ()
-    if not chosen:
-        raise ValueError(f"{name}={values!r}: give a non-empty tuple of {list(known)}")
-    for v in chosen:
-        check_choice(name, v, known)
-    return chosen
+        return row_where(self.rows, strategy=strategy)
 
 
 def _formulas(

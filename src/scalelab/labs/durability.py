@@ -11,15 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_int, check_ints, check_positive, check_real, check_reals
+from .._validate import check_int, check_ints, check_labels, check_positive, check_real, check_reals
 from ..distributions import Deterministic
 from ..eventdriven import ACKS, Broker
 from ..results import SimulationResult, Status
 from ..run import simulate
 from ..workload import Poisson
 from ._pipeline import pipeline
-from ._units import p99_or_inf
-from .cache_updates import check_labels
+from ._units import check_requests, p99_or_inf, row_where
 
 __all__ = [
     "DurabilityRow",
@@ -41,15 +40,6 @@ def _percentiles(result: SimulationResult, low: float, high: float) -> tuple[flo
         return math.inf, math.inf
     p50, p99 = np.percentile(waits, [50, 99])
     return float(p50), float(p99)
-
-
-def _check_load(load: float, duration: float) -> None:
-    """A run of fewer than 100 messages has no p99."""
-    if load * duration < 100:
-        raise ValueError(
-            f"load={load!r}, duration={duration!r}: about {load * duration:.3g} messages a "
-            "run, and a run needs at least 100; simulate longer or at a higher rate"
-        )
 
 
 @dataclass(frozen=True)
@@ -134,10 +124,7 @@ class BrokerDurability:
 
     def row(self, acks: str) -> DurabilityRow:
         """The row of ``acks``."""
-        for r in self.rows:
-            if r.acks == acks:
-                return r
-        raise ValueError(f"acks={acks!r} is not one of {[r.acks for r in self.rows]}")
+        return row_where(self.rows, acks=acks)
 
 
 def _lost_formula(acks: str, load: float, broker: Broker, delay: float) -> float:
@@ -208,7 +195,7 @@ def broker_durability(
             "crash_at", crash_at, low=warmup, high=duration, low_open=True, high_open=True
         )
     check_int("seed", seed, low=0)
-    _check_load(load, duration)
+    check_requests(load, duration, f"load={load!r}, duration={duration!r}")
     rows = []
     for setting in chosen:
         broker = Broker(
@@ -350,7 +337,7 @@ def slow_follower(
     load = check_real("load", load, low=0.0, high=10_000.0, low_open=True, high_open=True)
     duration = check_positive("duration", duration)
     check_int("seed", seed, low=0)
-    _check_load(load, duration)
+    check_requests(load, duration, f"load={load!r}, duration={duration!r}")
     workload = Poisson(load)
     p50 = np.full((len(settings), len(delays)), math.inf)
     p99, refused = p50.copy(), np.zeros_like(p50)

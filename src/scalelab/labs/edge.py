@@ -38,7 +38,6 @@ than light in a vacuum would allow (Bozkurt et al., 2017); fibre's index explain
 that, longer paths the rest."""
 
 _HEAD = 10_000
-_STEP = 1.01
 
 
 def zipf_groups(n_keys: int, s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +51,6 @@ def zipf_groups(n_keys: int, s: float) -> tuple[np.ndarray, np.ndarray]:
         edges = np.unique(
             np.round(np.geomspace(_HEAD + 1, n_keys + 1, num=200 + int(math.log(n_keys) / 0.01)))
         )
-        edges = np.concatenate(([_HEAD + 1], edges[edges > _HEAD + 1]))
         lo, hi = edges[:-1], edges[1:]
         if s == 1.0:
             mass = np.log(hi - 0.5) - np.log(lo - 0.5)

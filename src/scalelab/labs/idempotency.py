@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._validate import check_int, check_real
+from .._validate import check_int, check_labels, check_real
 from ..distributions import Deterministic
 from ..eventdriven import Broker, GroupChange, Producer
 from ..run import simulate
 from ..workload import Poisson
 from ._pipeline import pipeline
-from .cache_updates import check_labels
+from ._units import check_requests, row_where
 
 __all__ = ["DUPLICATE_SOURCES", "EffectsRow", "ExactlyOnce", "exactly_once"]
 
@@ -109,13 +109,7 @@ class ExactlyOnce:
 
     def row(self, source: str, window: float | None) -> EffectsRow:
         """The row of ``source`` and ``window``."""
-        for r in self.rows:
-            if r.source == source and r.window == window:
-                return r
-        raise ValueError(
-            f"source={source!r}, window={window!r} is not one of "
-            f"{[(r.source, r.window) for r in self.rows]}"
-        )
+        return row_where(self.rows, source=source, window=window)
 
 
 def _formulas(
@@ -206,11 +200,7 @@ def exactly_once(
     duration = check_real("duration", duration, low=0.0, low_open=True)
     crash_at = check_real("crash_at", crash_at, low=1.0, high=duration, high_open=True)
     check_int("seed", seed, low=0)
-    if load * duration < 100:
-        raise ValueError(
-            f"load={load!r}, duration={duration!r}: about {load * duration:.3g} messages a "
-            "run, and a run needs at least 100; simulate longer or at a higher rate"
-        )
+    check_requests(load, duration, f"load={load!r}, duration={duration!r}")
     rows = []
     for source in chosen:
         leader_crash = source != "consumer_crash"

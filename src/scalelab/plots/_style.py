@@ -65,3 +65,12 @@ def log_scale(ax: Axes, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
     target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def formula_marks(ax: Axes, values: list, y: np.ndarray, label: str | None = "formula") -> None:
+    """A black tick on a horizontal bar chart where a formula gives the bar's value (a
+    None value has no formula and no tick); ``label`` for the legend, None for none."""
+    known = [(v, yi) for v, yi in zip(values, y, strict=True) if v is not None]
+    if known:
+        xs, ys = zip(*known, strict=True)
+        ax.plot(xs, ys, "k|", markersize=16, mew=2, label=label)

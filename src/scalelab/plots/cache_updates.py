@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ..labs.cache_herd import ThunderingHerd
 from ..labs.cache_updates import CacheStrategies
-from ._style import panels, to_ms
+from ._style import formula_marks, panels, to_ms
 
 __all__ = ["cache_strategies", "thundering_herd"]
 
@@ -24,14 +24,6 @@ _NAMES = {
     "jittered_ttl": "jittered TTL",
     "serve_stale": "serve stale",
 }
-
-
-def _formula_marks(ax: object, values: list, y: np.ndarray, label: bool) -> None:
-    """A black tick where a formula gives the bar's value (None: no formula)."""
-    known = [(v, yi) for v, yi in zip(values, y, strict=True) if v is not None]
-    if known:
-        xs, ys = zip(*known, strict=True)
-        ax.plot(xs, ys, "k|", markersize=16, mew=2, label="formula" if label else None)
 
 
 def _percent(values: list) -> list:
@@ -49,11 +41,11 @@ def cache_strategies(data: CacheStrategies) -> Figure:
     load.barh(
         y + 0.2, [r.db_writes for r in rows], 0.4, label="database writes", color="tab:orange"
     )
-    _formula_marks(load, [r.db_reads_formula for r in rows], y - 0.2, True)
-    _formula_marks(load, [r.db_writes_formula for r in rows], y + 0.2, False)
+    formula_marks(load, [r.db_reads_formula for r in rows], y - 0.2)
+    formula_marks(load, [r.db_writes_formula for r in rows], y + 0.2, None)
     load.set_xlabel("database queries per second")
     stale.barh(y, [100 * r.stale_fraction for r in rows], 0.6, color="tab:red")
-    _formula_marks(stale, _percent([r.stale_fraction_formula for r in rows]), y, False)
+    formula_marks(stale, _percent([r.stale_fraction_formula for r in rows]), y, None)
     top = max([100 * r.stale_fraction for r in rows] + [1.0])
     for yi, r in zip(y, rows, strict=True):
         if r.stale_fraction > 0:
@@ -77,7 +69,7 @@ def cache_strategies(data: CacheStrategies) -> Figure:
     write.set_xlim(0, 1.5 * longest)
     write.set_xlabel("what a writer waits (ms)")
     hits.barh(y, [100 * r.hit_ratio for r in rows], 0.6, color="tab:purple")
-    _formula_marks(hits, _percent([r.hit_ratio_formula for r in rows]), y, False)
+    formula_marks(hits, _percent([r.hit_ratio_formula for r in rows]), y, None)
     hits.set_xlim(0, 100)
     hits.set_xlabel("cache hit ratio (%)")
     load.set_yticks(y, [_NAMES[r.strategy] for r in rows])

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ..labs.durability import BrokerDurability, SlowFollower
 from ..labs.idempotency import ExactlyOnce
-from ._style import log_scale, panels, to_ms
+from ._style import formula_marks, log_scale, panels, to_ms
 
 __all__ = ["broker_durability", "slow_follower", "exactly_once"]
 
@@ -34,7 +34,7 @@ def broker_durability(data: BrokerDurability) -> Figure:
     wait.set_xlabel("producer's wait for the acknowledgement (ms)")
     wait.legend(fontsize="small", loc="upper right")
     lost.barh(y, [r.lost for r in rows], 0.6, color="tab:red", label="lost (simulated)")
-    lost.plot([r.lost_formula for r in rows], y, "k|", markersize=18, mew=2, label="formula")
+    formula_marks(lost, [r.lost_formula for r in rows], y)
     most = max([r.lost for r in rows] + [r.lost_formula for r in rows] + [1.0])
     for yi, r in zip(y, rows, strict=True):
         text = f"{r.lost} lost, {r.retries} sent again"
@@ -130,14 +130,7 @@ def exactly_once(data: ExactlyOnce) -> Figure:
             color="tab:green",
             label="skipped (id remembered)",
         )
-        ax.plot(
-            [r.duplicate_effects_formula for r in rows],
-            y,
-            "k|",
-            markersize=14,
-            mew=2,
-            label="formula: applied twice",
-        )
+        formula_marks(ax, [r.duplicate_effects_formula for r in rows], y, "formula: applied twice")
         ax.set_yticks(
             y, ["no dedup" if r.window is None else f"window {r.window:g} s" for r in rows]
         )
