@@ -96,6 +96,11 @@ WIDGETS = [
         "active_active",
         _grid(write_rate=[10.0, 500.0, 5000.0], skew=[0.0, 0.8, 1.2]),
     ),
+    (
+        "05_scaling_event_driven",
+        "durability",
+        _grid(replication_delay=[0.001, 0.01, 0.05, 0.2], replication=[1, 2, 3, 5]),
+    ),
 ]
 
 

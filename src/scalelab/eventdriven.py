@@ -24,8 +24,10 @@ from .topology import AppTier, Database, RequestResponse
 __all__ = [
     "ROUTINGS",
     "ACKS",
+    "LOOKAHEAD",
     "Retention",
     "Broker",
+    "Queue",
     "Producer",
     "GroupChange",
     "Replay",
@@ -188,6 +190,53 @@ class Broker:
         return tuple(d.mean <= self.max_lag for d in self.follower_delays)
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A message queue with competing consumers (SQS-, RabbitMQ-like), in place of a log.
+
+    Every consumer takes the next visible message; there are no partitions, so any
+    number of consumers share the work. A received message is invisible for
+    ``visibility_timeout`` seconds: the consumer deletes it when it has processed it
+    (its acknowledgement). If it has not by then (slow, failed, crashed), the message
+    becomes visible again and another consumer receives it; the first consumer's later
+    delete then carries a stale receipt and deletes nothing (SQS: only the latest
+    receipt deletes), so its effect may be applied twice. A message received
+    ``ConsumerGroup.max_attempts`` times that becomes visible again goes to the
+    dead-letter queue. A deleted message is gone: a queue cannot replay.
+
+    ``fifo=True`` makes the workload's keys message groups (SQS FIFO): a key's next
+    message is not delivered while its previous one is received and not deleted, so
+    each key is processed in order and a key is never processed by two consumers at
+    once. Without it, messages go out in send order but are processed in parallel, so
+    two messages of one key can take effect in the opposite order.
+
+    Parameters
+    ----------
+    throughput : float
+        Sends per second the queue accepts (> 0). An assumption: a managed queue scales
+        its standard throughput with demand (SQS standard: "nearly unlimited"); FIFO
+        queues are capped per queue (SQS: 300 API calls/s per action, 3,000 messages/s
+        with batches of 10, more in high-throughput mode; AWS documentation, 2024).
+    append_latency : float
+        Time from accepting a send to acknowledging it, seconds (>= 0).
+    visibility_timeout : float
+        Seconds a received message stays invisible (> 0; SQS's default is 30 s).
+    fifo : bool
+        Whether keys are message groups processed in order (True or False).
+    """
+
+    throughput: float = 10_000.0
+    append_latency: float = 0.002
+    visibility_timeout: float = 30.0
+    fifo: bool = False
+
+    def __post_init__(self) -> None:
+        check_positive("throughput", self.throughput)
+        check_non_negative("append_latency", self.append_latency)
+        check_positive("visibility_timeout", self.visibility_timeout)
+        check_instance("fifo", self.fifo, bool, "True or False")
+
+
 ON_FULL = ("block", "drop")
 
 
@@ -218,6 +267,9 @@ class Producer:
         check_choice("on_full", self.on_full, ON_FULL)
         check_instance("idempotent", self.idempotent, bool, "True or False")
 
+
+LOOKAHEAD = 10
+"""How far a key-ordered parallel consumer reads ahead, in multiples of its concurrency."""
 
 GROUP_ACTIONS = ("join", "leave", "crash")
 
@@ -318,6 +370,12 @@ class ConsumerGroup:
         ``effects``, ``duplicate_effects``, ``dedup_skipped`` and ``redelivery_gap_p50``
         and ``redelivery_gap_max`` (seconds from a message's last applied effect to each
         later delivery of it; 0 when none).
+    concurrency : int
+        Messages each consumer processes at once, 1 to 100 (its threads). From a log,
+        two messages of one key are never processed at once and start in log order (a
+        key-ordered parallel consumer): each consumer looks ahead at most
+        ``LOOKAHEAD x concurrency`` messages past its partitions' first unfinished one,
+        and commits up to that first unfinished offset. Needs ``max_batch=1``.
     """
 
     consumers: int = 1
@@ -332,10 +390,17 @@ class ConsumerGroup:
     replay: Replay | None = None
     max_batch: int = 1
     dedup_window: float | None = None
+    concurrency: int = 1
 
     def __post_init__(self) -> None:
         check_int("consumers", self.consumers, low=0, high=10_000)
         check_int("max_batch", self.max_batch, low=1, high=1000)
+        check_int("concurrency", self.concurrency, low=1, high=100)
+        if self.max_batch > 1 and self.concurrency > 1:
+            raise ValueError(
+                f"max_batch={self.max_batch} with concurrency={self.concurrency}: a consumer "
+                "either takes batches or processes messages in parallel; set one of them to 1"
+            )
         if self.max_batch > 1 and (self.failure_probability or self.poison_fraction):
             raise ValueError(
                 f"max_batch={self.max_batch} with failure_probability="
@@ -368,8 +433,11 @@ class EventDriven:
 
     Parameters
     ----------
-    broker : Broker
-        The log.
+    broker : Broker or Queue
+        The log, or a queue with competing consumers. With a :class:`Queue` the group
+        cannot replay, commits nothing (each message is deleted once processed:
+        ``commit_interval`` 0), takes one message at a time (``max_batch`` 1) and never
+        rebalances (``rebalance_pause`` does not apply); the producer is not idempotent.
     consumers : ConsumerGroup
         Who processes the messages.
     producer : Producer
@@ -382,7 +450,7 @@ class EventDriven:
         One-way network delay per hop, seconds (>= 0).
     """
 
-    broker: Broker = Broker()
+    broker: Broker | Queue = Broker()
     consumers: ConsumerGroup = ConsumerGroup()
     producer: Producer = Producer()
     front: AppTier | None = None
@@ -390,14 +458,31 @@ class EventDriven:
     network: float = 0.0005
 
     def __post_init__(self) -> None:
-        check_instance("broker", self.broker, Broker, "a Broker")
+        check_instance("broker", self.broker, (Broker, Queue), "a Broker or a Queue")
         check_instance("consumers", self.consumers, ConsumerGroup, "a ConsumerGroup")
         check_instance("producer", self.producer, Producer, "a Producer")
+        if isinstance(self.broker, Queue):
+            self._check_queue()
         if self.front is not None:
             check_instance("front", self.front, AppTier, "an AppTier")
         if self.db is not None:
             check_instance("db", self.db, Database, "a Database")
         check_non_negative("network", self.network)
+
+    def _check_queue(self) -> None:
+        group = self.consumers
+        refused = (
+            ("consumers.replay", group.replay, None, "a queue deletes what it delivered"),
+            ("consumers.max_batch", group.max_batch, 1, "batched receives are not modelled"),
+            ("consumers.commit_interval", group.commit_interval, 0.0, "a queue has no offsets"),
+            ("producer.idempotent", self.producer.idempotent, False, "use a Broker for it"),
+        )
+        for name, value, allowed, why in refused:
+            if value != allowed:
+                raise ValueError(
+                    f"{name}={value!r} with a Queue: {why}; use {name.split('.')[1]}="
+                    f"{allowed!r}, or a Broker (a log)"
+                )
 
 
 MODES = ("sync", "async")
@@ -408,7 +493,7 @@ def hybrid(
     *,
     app: AppTier,
     db: Database,
-    broker: Broker = Broker(),
+    broker: Broker | Queue = Broker(),
     consumers: ConsumerGroup = ConsumerGroup(),
     network: float = 0.0005,
 ) -> RequestResponse | EventDriven:
@@ -427,7 +512,7 @@ def hybrid(
         The API servers.
     db : Database
         The database both modes write to.
-    broker, consumers : Broker, ConsumerGroup
+    broker, consumers : Broker or Queue, ConsumerGroup
         Used in ``"async"`` mode only.
     network : float
         One-way network delay per hop, seconds.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from . import labs, plots
-from ._validate import check_real
+from ._validate import check_int, check_real
 
 __all__ = [
     "chain_availability",
@@ -23,6 +23,7 @@ __all__ = [
     "envelope",
     "drill",
     "active_active",
+    "durability",
 ]
 
 
@@ -153,5 +154,26 @@ def active_active(write_rate: float = 500.0, skew: float = 0.8, seed: int = 1) -
     return plots.conflicts(
         labs.active_active_conflicts(
             write_rate=write_rate, skew=skew, duration=20_000 / write_rate, seed=seed
+        )
+    )
+
+
+def durability(replication_delay: float = 0.01, replication: int = 3, seed: int = 1) -> Figure:
+    """Chapter 5: each ``acks`` setting's acknowledgement wait and the messages one
+    leader crash loses (:func:`scalelab.labs.broker_durability`), for a follower delay
+    and a replication factor (``min_insync`` 2, or 1 with one copy). To answer a slider
+    quickly it sends 300 messages/s (the chapter sends 2,000) for 2.5 s and crashes the
+    leader at 1.5 s; what is lost scales with the rate, as its formula says."""
+    replication = check_int("replication", replication, low=1, high=5)
+    return plots.broker_durability(
+        labs.broker_durability(
+            load=300.0,
+            replication=replication,
+            replication_delay=replication_delay,
+            min_insync=min(2, replication),
+            crash_at=1.5,
+            duration=2.5,
+            warmup=0.5,
+            seed=seed,
         )
     )

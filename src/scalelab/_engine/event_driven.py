@@ -7,19 +7,20 @@ so lag, duplicates and conservation are computed exactly afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
 
 import numpy as np
 import simpy
 
 from .._keys import shard_of
 from .._timelines import PartitionLog
-from ..eventdriven import EventDriven, Replay
+from ..eventdriven import LOOKAHEAD, EventDriven, Replay
 from ..topology import BatchServer, LoadBalancer
 from ..workload import Workload
 from .core import COMPLETED, DROPPED, FAILED, IN_FLIGHT, Balancer, Process, Run
 from .database import DatabaseClient
 from .dedup import Dedup
+from .key_groups import KeyGroups
 from .replication import Replication
 from .streams import UNIFORM, Draws
 
@@ -30,10 +31,12 @@ class Partition:
     __slots__ = (
         "cleared",
         "committed",
+        "finished",
         "handled_upto",
         "index",
         "last_commit",
         "node",
+        "out",
         "owner",
         "position",
         "replay_until",
@@ -57,6 +60,8 @@ class Partition:
         self.owner: Consumer | None = None
         self.cleared: list[float] = []
         self.replicas = None  # set by Replication: then consumers read to its watermark
+        self.out: deque[int] = deque()  # parallel consumers: offsets fetched, in order
+        self.finished: set[int] = set()  # ... and those of them done
 
     def end(self) -> int:
         """One past the last offset consumers may read."""
@@ -67,17 +72,33 @@ class Partition:
 
 
 class Consumer:
-    __slots__ = ("alive", "index", "node", "partitions", "process", "started", "turn", "wake")
+    """One consumer: its threads (``concurrency`` processes), the partitions it owns and,
+    when it processes several messages at once, what it fetched and has not finished."""
 
-    def __init__(self, run: Run, index: int) -> None:
+    __slots__ = (
+        "alive",
+        "dispatch",
+        "fetched",
+        "index",
+        "node",
+        "partitions",
+        "processes",
+        "started",
+        "turn",
+        "wake",
+    )
+
+    def __init__(self, run: Run, index: int, concurrency: int) -> None:
         self.index = index
-        self.node = run.node(f"consumer[{index}]", 1)
+        self.node = run.node(f"consumer[{index}]", concurrency)
         self.partitions: list[Partition] = []
-        self.process: simpy.Process | None = None
+        self.processes: list[simpy.Process] = []
         self.wake: simpy.Event | None = None
         self.alive = True
         self.turn = 0
         self.started = False
+        self.dispatch = KeyGroups()
+        self.fetched = 0
 
     def next_partition(self) -> Partition | None:
         """Round robin over owned partitions that have messages waiting."""
@@ -116,17 +137,7 @@ class EventEngine:
             if producer.buffer is not None
             else None
         )
-        self.quota = run.node("broker.quota", 1) if self.broker.quota else None
-        self.partitions = [Partition(run, i) for i in range(self.broker.partitions)]
-        broker = self.broker
-        self.replication = (
-            Replication(run, broker, producer.idempotent, self.partitions, self.write, self.wake, n)
-            if broker.replication > 1
-            or broker.acks != "leader"
-            or broker.crash_at is not None
-            or producer.idempotent
-            else None
-        )
+        self._setup_storage(n)
         self.keys = Draws(workload.keys, run.stream("keys"), n) if workload.keys else None
         self.processing = Draws(self.group.processing, run.stream("consumer.processing"), n)
         self.poison = Draws(UNIFORM, run.stream("consumer.poison"), n)
@@ -138,10 +149,12 @@ class EventEngine:
         self.processed: dict[int, int] = {}  # times each message was processed, by rid
         window = self.group.dedup_window
         self.dedup = Dedup(window) if window is not None else None
-        self.projection: dict[int, int] = {}
+        self.projection: dict[int, int] = {}  # key -> the message whose effect it shows
+        self.newest: dict[int, int] = {}  # key -> newest message processed
         self.consumers: list[Consumer] = []
         self.paused_until = 0.0
         self.batch_cost = BatchServer().batch_cost
+        self.fire_and_forget = getattr(self.broker, "acks", "leader") == "none"
         self.stats = {
             "batches": 0,
             "duplicates": 0,
@@ -149,7 +162,27 @@ class EventEngine:
             "dead_lettered": 0,
             "retries": 0,
             "expired": 0,
+            "out_of_order": 0,
         }
+        self._setup_group()
+        run.finalizers.append(self._finish)
+
+    def _setup_storage(self, n: int) -> None:
+        """The log: its partitions and their replicas."""
+        run, broker, producer = self.run, self.broker, self.system.producer
+        self.quota = run.node("broker.quota", 1) if broker.quota else None
+        self.partitions = [Partition(run, i) for i in range(broker.partitions)]
+        self.replication = (
+            Replication(run, broker, producer.idempotent, self.partitions, self.write, self.wake, n)
+            if broker.replication > 1
+            or broker.acks != "leader"
+            or broker.crash_at is not None
+            or producer.idempotent
+            else None
+        )
+
+    def _setup_group(self) -> None:
+        """The consumer group over the partitions, and its scheduled changes."""
         for _ in range(self.group.consumers):
             self._add_consumer()
         self._assign()
@@ -157,7 +190,6 @@ class EventEngine:
             self.env.process(self._change_at(change.at, change.action))
         if self.group.replay is not None:
             self.env.process(self._replay_at(self.group.replay))
-        run.finalizers.append(self._finish)
 
     # --- producing -------------------------------------------------------------------
 
@@ -178,7 +210,7 @@ class EventEngine:
         return status
 
     def _publish(self, rid: int) -> Process:
-        if self.broker.acks == "none":  # the producer does not wait for the broker
+        if self.fire_and_forget:  # the producer does not wait for the broker
             self.env.process(self._append(rid))
             return COMPLETED
         if self.buffer is not None:
@@ -243,9 +275,11 @@ class EventEngine:
     # --- consuming -------------------------------------------------------------------
 
     def _add_consumer(self) -> Consumer:
-        consumer = Consumer(self.run, len(self.consumers))
+        threads = self.group.concurrency
+        consumer = Consumer(self.run, len(self.consumers), threads)
         self.consumers.append(consumer)
-        consumer.process = self.env.process(self._consume(consumer))
+        work = self._consume if threads == 1 else self._work
+        consumer.processes = [self.env.process(work(consumer)) for _ in range(threads)]
         return consumer
 
     def _assign(self) -> None:
@@ -286,6 +320,61 @@ class EventEngine:
             except simpy.Interrupt:
                 consumer.wake = None
         return COMPLETED
+
+    def _work(self, consumer: Consumer) -> Process:
+        """One thread of a key-ordered parallel consumer."""
+        env = self.env
+        consumer.started = True
+        while consumer.alive:
+            try:
+                if env.now < self.paused_until:
+                    yield env.timeout(self.paused_until - env.now)
+                    continue
+                taken = consumer.dispatch.take()
+                if taken is None:
+                    self._fetch(consumer)
+                    taken = consumer.dispatch.take()
+                if taken is None:
+                    if consumer.wake is None or consumer.wake.triggered:
+                        consumer.wake = env.event()
+                    yield consumer.wake
+                    continue
+                key, (part, offset, rid) = taken
+                yield from self._process(consumer, part, offset, rid)
+                consumer.dispatch.release(key, remove=True)
+                consumer.fetched -= 1
+                self.wake(part)  # the key's next message may go to a waiting thread
+            except simpy.Interrupt:
+                consumer.wake = None
+        return COMPLETED
+
+    def _fetch(self, consumer: Consumer) -> None:
+        """Read ahead from the owned partitions, round robin, up to the lookahead."""
+        limit = LOOKAHEAD * self.group.concurrency
+        while consumer.fetched < limit:
+            part = consumer.next_partition()
+            if part is None:
+                return
+            self._expire(part)
+            if part.position < part.start:
+                self._skip(part, part.start)
+                continue
+            offset = part.position
+            part.position += 1
+            part.out.append(offset)
+            rid = part.rids[offset]
+            key = self.keys[rid] if self.keys is not None else rid
+            consumer.dispatch.put(key, (part, offset, rid))
+            consumer.fetched += 1
+
+    def _forget_fetched(self) -> None:
+        """A rebalance or rewind: what parallel consumers fetched is fetched again."""
+        for consumer in self.consumers:
+            consumer.dispatch.clear()
+            consumer.fetched = 0
+        for part in self.partitions:
+            part.out.clear()
+            part.finished.clear()
 
     def _skip(self, part: Partition, to: int) -> None:
         """Retention deleted offsets the group had not reached: they are lost."""
@@ -344,34 +433,53 @@ class EventEngine:
             self._handled(part, offset + k, rid, COMPLETED)
 
     def _handled(self, part: Partition, offset: int, rid: int, outcome: int) -> None:
-        part.handled_upto = offset + 1
+        if self.group.concurrency > 1:  # done up to the first unfinished offset
+            part.finished.add(offset)
+            while part.out and part.out[0] in part.finished:
+                part.finished.discard(part.out.popleft())
+            part.handled_upto = part.out[0] if part.out else part.position
+        else:
+            part.handled_upto = offset + 1
         now = self.env.now
         # Like Kafka's auto-commit, a commit rides on the next message after the interval.
         if now - part.last_commit >= self.group.commit_interval:
-            part.committed = offset + 1
+            part.committed = part.handled_upto
             part.last_commit = now
         if outcome == FAILED and self.run.status[rid] == IN_FLIGHT:
             self.stats["dead_lettered"] += 1
+        if self._record(rid, outcome, replayed=offset < part.replay_until):
+            part.cleared.append(now)
+
+    def _record(self, rid: int, outcome: int, replayed: bool = False) -> bool:
+        """Book one processing of ``rid`` and apply its effect; whether it was the first."""
+        now = self.env.now
         times = self.processed.get(rid, 0)
+        self.processed[rid] = times + 1
+        key = self.keys[rid] if self.keys is not None else rid
         if times == 0:
-            part.cleared.append(self.env.now)
             self.run.settle(rid, outcome)
-        elif offset < part.replay_until:
+            if rid < self.newest.get(key, -1):  # a newer message of its key went first
+                self.stats["out_of_order"] += 1
+        elif replayed:
             self.stats["replayed"] += 1
         else:
             self.stats["duplicates"] += 1
-        self.processed[rid] = times + 1
-        if outcome == COMPLETED and (self.dedup is None or self.dedup.apply(rid, now)):
-            key = self.keys[rid] if self.keys is not None else rid
-            self.projection[key] = rid
+        if outcome == COMPLETED:
+            self.newest[key] = max(rid, self.newest.get(key, -1))
+            if self.dedup is None or self.dedup.apply(rid, now):
+                self.projection[key] = rid
+        return times == 0
 
     # --- group changes ---------------------------------------------------------------
 
     def _stop_everyone(self) -> None:
         for c in self.consumers:
             # A consumer whose process has not begun has nothing to abandon.
-            if c.alive and c.started and c.process is not None and c.process.is_alive:
-                c.process.interrupt()
+            if c.alive and c.started:
+                for process in c.processes:
+                    if process.is_alive:
+                        process.interrupt()
+        self._forget_fetched()
 
     def _change_at(self, at: float, action: str) -> Process:
         yield self.env.timeout(at)
@@ -421,6 +529,9 @@ class EventEngine:
         run = self.run
         alive = [c for c in self.consumers if c.alive]
         run.counters.update({k: float(v) for k, v in self.stats.items()})
+        run.counters["projection.stale_keys"] = float(
+            sum(self.projection.get(key) != rid for key, rid in self.newest.items())
+        )
         if self.replication is not None:
             run.counters.update({k: float(v) for k, v in self.replication.stats.items()})
         if self.dedup is not None:
@@ -463,10 +574,3 @@ class EventEngine:
         if retention.seconds is not None:
             times.append(part.times[offset] + retention.seconds)
         return min(min(times, default=self.run.duration), self.run.duration)
-
-
-def event_driven(
-    run: Run, system: EventDriven, workload: Workload, n: int
-) -> Callable[[int], Process]:
-    """Set up ``system`` in ``run``; returns the per-request handler."""
-    return EventEngine(run, system, workload, n).handle

@@ -10,13 +10,14 @@ from collections.abc import Callable
 import numpy as np
 
 from .._timelines import NodeLog
-from ..eventdriven import EventDriven
+from ..eventdriven import EventDriven, Queue
 from ..resilience import Client
 from ..topology import Chain, FanOut, RequestResponse, Station
 from ..workload import ClosedLoop, Workload
 from .client import client_calls
 from .core import COMPLETED, MAX_REQUESTS, Process, Run
-from .event_driven import event_driven
+from .event_driven import EventEngine
+from .message_queue import QueueEngine
 from .request_response import chain, fanout, request_response, station
 from .streams import Draws
 
@@ -67,7 +68,8 @@ def run_simpy(
         times = workload.arrival_times(run.stream("arrivals"), duration)
         n = max(len(times), 1)
     if isinstance(system, EventDriven):
-        process = event_driven(run, system, workload, n)
+        engine = QueueEngine if isinstance(system.broker, Queue) else EventEngine
+        process = engine(run, system, workload, n).handle
     else:
         if isinstance(system, Station):
             handle = station(run, system, n)

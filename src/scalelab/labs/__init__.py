@@ -42,6 +42,7 @@ from .caching import (
     cache_warmup,
     lru_sizing,
 )
+from .db_events import DB_EVENT_DESIGNS, DbEvents, DbEventsRow, events_from_db
 from .delivery import (
     ConsumerBatching,
     CrashDuplicates,
@@ -135,6 +136,19 @@ from .queues import (
     littles_law_check,
     operating_point,
     pooling_comparison,
+)
+from .queues_logs import (
+    DESIGNS,
+    KEY_SPREADS,
+    ConcurrencyRow,
+    DesignRow,
+    PartitionConcurrency,
+    QueueVsLog,
+    TimeoutRow,
+    VisibilityTimeouts,
+    partition_concurrency,
+    queue_vs_log,
+    visibility_timeouts,
 )
 from .regions import (
     REGIONS,
@@ -354,6 +368,21 @@ __all__ = [
     "active_active_conflicts",
     "ShuffleSharding",
     "shuffle_sharding",
+    "DESIGNS",
+    "DesignRow",
+    "QueueVsLog",
+    "queue_vs_log",
+    "TimeoutRow",
+    "VisibilityTimeouts",
+    "visibility_timeouts",
+    "KEY_SPREADS",
+    "ConcurrencyRow",
+    "PartitionConcurrency",
+    "partition_concurrency",
+    "DB_EVENT_DESIGNS",
+    "DbEventsRow",
+    "DbEvents",
+    "events_from_db",
 ]
 
 

@@ -31,6 +31,7 @@ from .failures import (
     retry_amplification,
 )
 from .geo import conflicts, edge_latency, edge_offload, failover_loss
+from .messaging import events_from_db, partition_concurrency, queue_vs_log, visibility_timeouts
 from .network import broker_network, spread_over_time
 from .queues import knee, latency_histogram, operating_point, pooling
 from .request_response import (
@@ -103,6 +104,10 @@ __all__ = [
     "scale_up",
     "broker_network",
     "spread_over_time",
+    "queue_vs_log",
+    "visibility_timeouts",
+    "partition_concurrency",
+    "events_from_db",
     "edge_offload",
     "edge_latency",
     "failover_loss",
