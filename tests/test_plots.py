@@ -75,11 +75,20 @@ CASES = {
     "broker_network": lambda: labs.broker_network(groups=(1, 8)),
     "spread_over_time": lambda: labs.spread_over_time(),
     "ten_x": lambda: labs.ten_x(options=("no change", "cache, 95% hits"), duration=0.3),
+    "diagram": lambda: sl.RequestResponse(db=sl.Database()),  # a declaration, not a result
 }
+TEXTS = {"diagram_alt": lambda: sl.RequestResponse(db=sl.Database())}
+"""The functions that return alt text (a str) instead of a figure."""
 
 
 def test_every_plot_has_a_case():
-    assert set(CASES) == set(plots.__all__)
+    assert set(CASES) | set(TEXTS) == set(plots.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_alt_text_describes_its_input(name):
+    text = getattr(plots, name)(TEXTS[name]())
+    assert isinstance(text, str) and "database" in text
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

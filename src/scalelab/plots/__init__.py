@@ -2,13 +2,16 @@
 it, returning a matplotlib Figure with an opaque white background (readable in the
 site's dark mode). Renderers only: nothing here simulates or draws random numbers.
 
-``from scalelab import plots`` then ``plots.knee(labs.knee_curve())``.
+``from scalelab import plots`` then ``plots.knee(labs.knee_curve())``. One function draws
+a declaration instead of a result: ``plots.diagram(system)``, any system as boxes and
+arrows.
 """
 
 from __future__ import annotations
 
 from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
 from .cache_updates import cache_strategies, thundering_herd
+from .diagrams import diagram, diagram_alt
 from .durability import broker_durability, exactly_once, slow_follower
 from .estimation import envelope, headroom, sensitivity, ten_x
 from .event_driven import (
@@ -52,6 +55,8 @@ from .sync_async import architectures, chain, sync_async_sweep, sync_vs_async
 from .tradeoffs import batching, batching_point
 
 __all__ = [
+    "diagram",
+    "diagram_alt",
     "knee",
     "pooling",
     "latency_histogram",

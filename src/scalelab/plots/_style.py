@@ -44,7 +44,7 @@ def to_ms(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=float) * 1000
 
 
-def _plain(x: float) -> str:
+def plain(x: float) -> str:
     """10, 1,000, 1,000,000 and 0.5, never 1e+06."""
     return f"{x:,.0f}" if x >= 1 and x == round(x) else f"{x:,g}"
 
@@ -55,7 +55,7 @@ class _PlainLogFormatter(LogFormatter):
     still has readable ticks."""
 
     def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
-        return _plain(x)
+        return plain(x)
 
 
 def log_scale(ax: Axes, axis: str = "y") -> None:
@@ -63,7 +63,7 @@ def log_scale(ax: Axes, axis: str = "y") -> None:
     spanning less than a decade also labels its minor ticks."""
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda x, _: _plain(x)))
+    target.set_major_formatter(FuncFormatter(lambda x, _: plain(x)))
     target.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
