@@ -101,6 +101,11 @@ WIDGETS = [
         "durability",
         _grid(replication_delay=[0.001, 0.01, 0.05, 0.2], replication=[1, 2, 3, 5]),
     ),
+    (
+        "11_messaging_in_depth",
+        "db_events",
+        _grid(crash_at=[0.0, 10.0, 25.0, 39.0], outage=[0.0, 10.0, 20.0], poll_interval=[0.1, 2.0]),
+    ),
 ]
 
 

@@ -27,6 +27,7 @@ LAYERS = {
     "distributions": 1,
     "workload": 1,
     "topology": 1,
+    "brokers": 1,
     "eventdriven": 1,
     "resilience": 1,
     "results": 2,
@@ -39,7 +40,7 @@ LAYERS = {
     "live": 7,
     "__init__": 8,
 }
-MODEL = {"distributions", "workload", "topology", "eventdriven", "resilience"}
+MODEL = {"distributions", "workload", "topology", "brokers", "eventdriven", "resilience"}
 
 
 def _modules() -> dict[str, Path]:

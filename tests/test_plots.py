@@ -75,6 +75,10 @@ CASES = {
     "broker_network": lambda: labs.broker_network(groups=(1, 8)),
     "spread_over_time": lambda: labs.spread_over_time(),
     "ten_x": lambda: labs.ten_x(options=("no change", "cache, 95% hits"), duration=0.3),
+    "queue_vs_log": lambda: labs.queue_vs_log(consumers=(1, 4), duration=2.0),
+    "visibility_timeouts": lambda: labs.visibility_timeouts(timeouts=(1.0, 4.0), duration=20.0),
+    "partition_concurrency": lambda: labs.partition_concurrency(concurrency=(1, 8), duration=2.0),
+    "events_from_db": lambda: labs.events_from_db(duration=30.0),
     "diagram": lambda: sl.RequestResponse(db=sl.Database()),  # a declaration, not a result
 }
 TEXTS = {"diagram_alt": lambda: sl.RequestResponse(db=sl.Database())}

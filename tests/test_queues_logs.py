@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scalelab as sl
-from scalelab import labs, plots
+from scalelab import labs
 
 
 def _accounted(r: sl.SimulationResult) -> None:
@@ -271,16 +271,6 @@ def test_a_dual_write_crash_during_the_outage_loses_what_it_held():
     assert data.row("dual_write").lost == pytest.approx(data.row("dual_write").lost_formula, 0.1)
     assert data.row("dual_write").lost > 4000
     assert data.row("outbox").lost == 0
-
-
-def test_the_figures_draw():
-    for figure in (
-        plots.queue_vs_log(labs.queue_vs_log(consumers=(1, 4), duration=2.0)),
-        plots.visibility_timeouts(labs.visibility_timeouts(timeouts=(1.0, 4.0), duration=20.0)),
-        plots.partition_concurrency(labs.partition_concurrency(concurrency=(1, 8), duration=2.0)),
-        plots.events_from_db(labs.events_from_db(duration=30.0)),
-    ):
-        assert figure.get_axes()
 
 
 @pytest.mark.parametrize(

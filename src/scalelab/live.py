@@ -24,6 +24,7 @@ __all__ = [
     "drill",
     "active_active",
     "durability",
+    "db_events",
 ]
 
 
@@ -175,5 +176,18 @@ def durability(replication_delay: float = 0.01, replication: int = 3, seed: int 
             duration=2.5,
             warmup=0.5,
             seed=seed,
+        )
+    )
+
+
+def db_events(crash_at: float = 10.0, outage: float = 10.0, poll_interval: float = 0.5) -> Figure:
+    """Chapter 11: events lost, phantom and published twice, and the commit-to-event
+    window, for dual writes, the outbox and change data capture
+    (:func:`scalelab.labs.events_from_db` at 1,000 writes/s over 40 s), with one crash
+    after ``crash_at`` and the broker down for ``outage`` seconds from 20 s."""
+    outage = check_real("outage", outage, low=0.0, high=20.0)
+    return plots.events_from_db(
+        labs.events_from_db(
+            crash_at=crash_at, outage_end=20.0 + outage, poll_interval=poll_interval
         )
     )

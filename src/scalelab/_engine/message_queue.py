@@ -17,8 +17,9 @@ import simpy
 from .._timelines import PartitionLog
 from ..eventdriven import Queue
 from .core import COMPLETED, FAILED, IN_FLIGHT, Process
-from .event_driven import Consumer, EventEngine
+from .event_driven import EventEngine
 from .key_groups import KeyGroups
+from .partition import Consumer
 from .streams import Draws
 
 

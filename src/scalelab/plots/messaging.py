@@ -147,12 +147,13 @@ def events_from_db(data: DbEvents) -> Figure:
     counts.set_xlim(0, 3000 * max(max(r.duplicates, r.lost, r.phantom, 1) for r in rows))
     counts.set_xlabel("events (symmetric log scale)")
     counts.legend(fontsize="small", loc="upper right")
-    steady = [abs(r.window_steady) * 1000 for r in rows]
-    worst = [abs(r.window_max) * 1000 for r in rows]
+    # A window nothing measured (no write before the crash, none published) has no bar.
+    steady = [abs(r.window_steady) * 1000 if np.isfinite(r.window_steady) else 0 for r in rows]
+    worst = [abs(r.window_max) * 1000 if np.isfinite(r.window_max) else 0 for r in rows]
     window.barh(y - 0.2, steady, 0.4, color="tab:blue", label="steady (median)")
     window.barh(y + 0.2, worst, 0.4, color="tab:cyan", label="worst, through the outage")
     log_scale(window, "x")
-    window.set_xlim(right=30 * max(worst))
+    window.set_xlim(right=30 * max([*worst, 1.0]))
     window.set_xlabel("commit to event published, either order (ms)")
     window.legend(fontsize="small", loc="lower right")
     counts.set_yticks(y, [_DB_DESIGNS[r.design] for r in rows])
