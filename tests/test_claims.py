@@ -679,3 +679,78 @@ def test_ch5_exercise_a_slow_follower_under_acks_all(seed):
     last = len(slow.slow_delays) - 1
     assert slow.ack_p50[0, k] == pytest.approx(slow.leader_ack_p50 + 0.2, abs=0.002)
     assert slow.ack_p50[0, last] < 0.01 and slow.refused[1, last] == 1
+
+
+# --- Chapter 11: queues, logs, parallel consumers, events out of a database ----------
+
+
+@seeds
+def test_ch11_a_log_stops_at_its_partitions_and_a_queue_keeps_scaling(seed):
+    """11 "Throughput and order against consumers": the log stays at partitions x mu,
+    both queues follow consumers x mu; only the standard queue reorders a key, more with
+    more consumers; the FIFO queue falls short only by its hot key."""
+    data = labs.queue_vs_log(seed=seed)
+    for n in (8, 12):
+        assert data.row("log", n).throughput == pytest.approx(400, rel=0.05)
+    assert data.row("queue", 8).throughput == pytest.approx(800, rel=0.05)
+    assert data.row("queue", 12).throughput > 0.95 * data.load
+    assert 0.9 * data.load < data.row("fifo_queue", 12).throughput < data.load
+    assert 0 < data.row("queue", 4).out_of_order_share < data.row("queue", 12).out_of_order_share
+    assert all(data.row(d, n).out_of_order == 0 for d in ("log", "fifo_queue") for n in (4, 12))
+
+
+@seeds
+def test_ch11_visibility_timeout_duplicates_follow_the_formula(seed):
+    """11 "The visibility timeout": simulated duplicates near p / (1 - p); an idempotent
+    consumer applies none twice except at the shortest timeout."""
+    data = labs.visibility_timeouts(seed=seed)
+    for row in data.rows[:4]:  # the last is a handful of events: noise, not a rate
+        assert row.duplicates_per_message == pytest.approx(row.duplicates_formula, rel=0.2)
+    assert all(r.duplicate_effects_idempotent == 0 for r in data.rows[1:])
+    assert data.rows[0].duplicate_effects_idempotent > 0
+
+
+@seeds
+def test_ch11_threads_multiply_a_partition_until_the_hot_key(seed):
+    """11 "Parallel consumers": uniform keys keep up at every thread count; Zipf keys
+    fall behind once the offered rate passes the hot key's ceiling, with a growing lag."""
+    data = labs.partition_concurrency(seed=seed)
+    for row in data.rows:
+        assert row.out_of_order == 0
+        assert row.keeps_up == (row.offered < row.sustainable_formula)
+    assert data.row("zipf", 16).lag_p99 > data.row("zipf", 8).lag_p99 > 1.0
+    assert data.row("uniform", 16).lag_p99 < 0.2
+
+
+@seeds
+def test_ch11_only_dual_writes_lose_or_invent_events(seed):
+    """11 "Getting events out of a database": the dual writes lose or invent a few events
+    per crash and everything held through an outage; the outbox and CDC lose none and
+    publish one batch / one position interval twice; steady windows as the formulas."""
+    data = labs.events_from_db(seed=seed)
+    dual, first = data.row("dual_write"), data.row("publish_first")
+    assert 0 < dual.lost <= 15 and 0 < first.phantom <= 10 and first.refused > 10_000
+    for design in ("outbox", "cdc"):
+        row = data.row(design)
+        assert row.lost == row.phantom == 0
+        assert abs(row.duplicates - row.duplicates_formula) < 4 * row.duplicates_formula**0.5
+        assert row.window_max > 9.5  # it waited out the outage
+    for row in data.rows:
+        assert row.window_steady == pytest.approx(row.window_formula, rel=0.1, abs=0.001)
+    held = labs.events_from_db(designs=("dual_write",), crash_at=25.0, seed=seed).rows[0]
+    assert held.lost > 4500
+
+
+@seeds
+def test_ch11_exercises_timeout_and_outbox_poll(seed):
+    """11 exercises ex-msg-timeout and ex-msg-outbox: a 30-s timeout on 6-s jobs duplicates
+    well under 2% (formula 0.68%); a 0.2-s poll meets a 200-ms median and a relay crash
+    publishes about one poll's rows (400) twice."""
+    thumbs = labs.visibility_timeouts(
+        timeouts=(30.0,), mean_processing=6.0, load=2.0, consumers=50, duration=2_000.0, seed=seed
+    ).rows[0]
+    assert thumbs.duplicates_per_message < 0.02
+    orders = labs.events_from_db(
+        designs=("outbox",), write_rate=2000.0, poll_interval=0.2, seed=seed
+    ).rows[0]
+    assert orders.window_steady < 0.2 and abs(orders.duplicates - 400) < 80
