@@ -168,10 +168,23 @@ class EventEngine:
         self._expire(part)
 
     def wake(self, part: Partition) -> None:
-        """Tell the owner of ``part``, if it is waiting, that there is more to read."""
+        """Tell the owner of ``part``, if it is waiting, that there is more to read (one
+        waiting thread of a parallel consumer)."""
         owner = part.owner
-        if owner is not None and owner.wake is not None and not owner.wake.triggered:
+        if owner is None:
+            return
+        if owner.idle:
+            self._wake_thread(owner)
+        elif owner.wake is not None and not owner.wake.triggered:
             owner.wake.succeed()
+
+    @staticmethod
+    def _wake_thread(consumer: Consumer) -> None:
+        while consumer.idle:
+            event = consumer.idle.popleft()
+            if not event.triggered:
+                event.succeed()
+                return
 
     def _expire(self, part: Partition) -> None:
         retention = self.broker.retention
@@ -247,17 +260,19 @@ class EventEngine:
                     self._fetch(consumer)
                     taken = consumer.dispatch.take()
                 if taken is None:
-                    if consumer.wake is None or consumer.wake.triggered:
-                        consumer.wake = env.event()
-                    yield consumer.wake
+                    event = env.event()
+                    consumer.idle.append(event)
+                    yield event
                     continue
+                if consumer.dispatch.ready:  # more to hand out: pass it on
+                    self._wake_thread(consumer)
                 key, (part, offset, rid) = taken
                 yield from self._process(consumer, part, offset, rid)
                 consumer.dispatch.release(key, remove=True)
                 consumer.fetched -= 1
                 self.wake(part)  # the key's next message may go to a waiting thread
             except simpy.Interrupt:
-                consumer.wake = None
+                pass
         return COMPLETED
 
     def _fetch(self, consumer: Consumer) -> None:
@@ -283,6 +298,7 @@ class EventEngine:
         """A rebalance or rewind: what parallel consumers fetched is fetched again."""
         for consumer in self.consumers:
             consumer.dispatch.clear()
+            consumer.idle.clear()
             consumer.fetched = 0
         for part in self.partitions:
             part.out.clear()

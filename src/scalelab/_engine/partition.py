@@ -66,6 +66,7 @@ class Consumer:
         "alive",
         "dispatch",
         "fetched",
+        "idle",
         "index",
         "node",
         "partitions",
@@ -86,6 +87,7 @@ class Consumer:
         self.started = False
         self.dispatch = KeyGroups()
         self.fetched = 0
+        self.idle: deque[simpy.Event] = deque()  # its threads waiting for a message
 
     def next_partition(self) -> Partition | None:
         """Round robin over owned partitions that have messages waiting."""
