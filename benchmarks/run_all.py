@@ -17,6 +17,7 @@ BENCHMARKS = (
     "broker.py",
     "labs.py",
     "widgets.py",
+    "costs.py",
     "resources.py",
     "scaling.py",
     "notebooks.py",

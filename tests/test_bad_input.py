@@ -213,13 +213,24 @@ def test_a_lab_refuses_what_its_measurement_cannot_use(call, fragment):
     assert fragment in str(info.value)
 
 
-def test_request_budget_counts_a_request_once_per_call_it_makes():
-    """A request through a chain of 3 services, or fanning out to 3 backends, costs what
-    3 requests do, so the budget counts it 3 times."""
+def test_request_budget_weighs_a_request_by_what_it_costs_to_simulate():
+    """A request through a chain of 3 services, a fan-out to 3 backends, a request-response
+    system or an event-driven one with its API and database costs what several requests
+    through one station do, and the budget counts it so (``benchmarks/costs.py`` measures
+    the weights)."""
     load = sl.Poisson(100.0)  # ~1,000 requests in 10 s
-    for system in (sl.Chain(tuple(sl.Service(f"s{i}") for i in range(3))), sl.FanOut(fanout=3)):
+    heavy = (
+        sl.Chain(tuple(sl.Service(f"s{i}") for i in range(3))),
+        sl.FanOut(fanout=3),
+        sl.RequestResponse(db=sl.Database()),
+        sl.EventDriven(front=sl.AppTier(), db=sl.Database()),
+    )
+    for system in heavy:
+        assert sl.cost_per_request(system) >= 3
         with sl.request_budget(2500, "this block"), pytest.raises(ValueError, match=r"^this block"):
             sl.simulate(system, load, 10.0, seed=1)
+    assert sl.cost_per_request(sl.FanOut(fanout=4, hedge_after=0.01)) == 10.0
+    assert sl.cost_per_request(sl.EventDriven(broker=sl.Queue())) == 2.0
     with sl.request_budget(2500, "this block"):
         sl.simulate(sl.Station(), load, 10.0, seed=1)
 

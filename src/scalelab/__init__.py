@@ -43,7 +43,15 @@ from .results import (
     Status,
     TimeSeries,
 )
-from .run import ENGINES, Estimate, fast_path_applies, replicate, request_budget, simulate
+from .run import (
+    ENGINES,
+    Estimate,
+    cost_per_request,
+    fast_path_applies,
+    replicate,
+    request_budget,
+    simulate,
+)
 from .theory import (
     DatabaseLoad,
     QueueMetrics,
@@ -165,6 +173,7 @@ __all__ = [
     "fast_path_applies",
     "replicate",
     "request_budget",
+    "cost_per_request",
     "simulate",
     "ComponentStats",
     "Counts",

@@ -31,7 +31,16 @@ from .results import SimulationResult, build_result
 from .topology import BatchServer, Chain, FanOut, RequestResponse, Station
 from .workload import Burst, ClosedLoop, Poisson, Workload
 
-__all__ = ["ENGINES", "simulate", "replicate", "Estimate", "fast_path_applies", "request_budget"]
+__all__ = [
+    "ENGINES",
+    "simulate",
+    "replicate",
+    "Estimate",
+    "fast_path_applies",
+    "request_budget",
+    "cost_per_request",
+    "COST_UNIT_US",
+]
 
 ENGINES = ("auto", "simpy", "fast")
 """``"auto"`` uses an exact fast path where one applies, otherwise SimPy."""
@@ -46,13 +55,14 @@ _BUDGET: ContextVar[list | None] = ContextVar("scalelab_request_budget", default
 @contextmanager
 def request_budget(limit: float, what: str) -> Iterator[None]:
     """Cap the requests that every :func:`simulate` call inside the block may generate
-    together (the expected count of an open workload, counted before each run starts; a
-    request through a :class:`Chain` counts once per service, a :class:`FanOut` request
-    once per backend call, as each is simulated like a request).
+    together (the expected count of an open workload, counted before each run starts,
+    each weighed by what it costs to simulate: :func:`cost_per_request`).
 
-    A lab runs under ``with request_budget(3e6, "labs.knee_curve")``: a call whose runs
+    A lab runs under ``with request_budget(2e6, "labs.knee_curve")``: a call whose runs
     would add up to more raises :class:`ValueError` before the run that crosses the cap,
-    so it costs at most about ``limit`` x 10 us of simulation.
+    so it costs at most about ``limit`` x ``COST_UNIT_US`` of simulation. Requests are
+    weighed by :func:`cost_per_request`; a client's retries are not counted (they depend
+    on how many calls fail), nor are a closed loop's beyond one per think time.
 
     Parameters
     ----------
@@ -78,25 +88,40 @@ def _expected_requests(workload: Workload, duration: float) -> float:
     return workload.clients * duration / max(workload.think_time.mean, 1e-3)
 
 
-def _calls_per_request(system: System) -> int:
-    """What one request costs, in simulated requests: a call to each service of a Chain,
-    each backend call of a FanOut."""
+COST_UNIT_US = 12.0
+"""About what one request through one station costs on the general engine, microseconds
+(this machine's ``benchmarks/engine.py``): the unit of :func:`request_budget`."""
+
+
+def cost_per_request(system: System) -> float:
+    """What one request of ``system`` costs against a request budget, in requests through
+    one station (``COST_UNIT_US`` each), as measured on the general engine: a call to each
+    service of a Chain; 1.5 per backend call of a FanOut (2.5 when calls are hedged); 3 for
+    a RequestResponse; 2 for an EventDriven, plus 1 each for its API servers, its
+    database and its replicas."""
     if isinstance(system, Chain):
-        return len(system.services)
-    return system.fanout if isinstance(system, FanOut) else 1
+        return float(len(system.services))
+    if isinstance(system, FanOut):
+        return system.fanout * (1.5 if system.hedge_after is None else 2.5)
+    if isinstance(system, RequestResponse):
+        return 3.0
+    if isinstance(system, EventDriven):
+        extras = (system.front, system.db, getattr(system.broker, "replication", 1) > 1)
+        return 2.0 + sum(1.0 for extra in extras if extra)
+    return 1.0
 
 
 def _spend(system: System, workload: Workload, duration: float) -> None:
     budget = _BUDGET.get()
     if budget is None:
         return
-    expected = _expected_requests(workload, duration) * _calls_per_request(system)
+    expected = _expected_requests(workload, duration) * cost_per_request(system)
     limit, spent, what = budget
     if spent + expected > limit:
         raise ValueError(
             f"{what} would simulate more than {limit:.0e} requests (about "
-            f"{limit * 1e-5:.0f} s of simulation); ask for fewer points or replications, "
-            "or shorter runs"
+            f"{limit * COST_UNIT_US * 1e-6:.0f} s of simulation); ask for fewer points or "
+            "replications, or shorter runs"
         )
     budget[1] = spent + expected
 

@@ -2,7 +2,8 @@
 frozen dataclass with the data of one figure or table (simulated, scaled from one
 simulated unit, or a formula, as each docstring says).
 
-Each call simulates at most ``3e6`` requests in all (about 30 s); past that it raises
+Each call simulates at most ``2e6`` requests through one station, or what costs as much
+(``scalelab.run.cost_per_request``; about 25 s); past that it raises
 a :class:`ValueError` naming the lab. ``from scalelab import labs`` then
 ``labs.knee_curve()``; :mod:`scalelab.plots` draws
 what these return, and :mod:`scalelab.live` pairs one lab with one plot per widget.

@@ -14,8 +14,10 @@ from ..run import request_budget, simulate
 from ..topology import Station
 from ..workload import Poisson
 
-LAB_BUDGET = 3_000_000
-"""Most requests one lab call may simulate in all: about 30 s at 10 us a request."""
+LAB_BUDGET = 2_000_000
+"""Most one lab call may simulate in all, in requests through one station
+(:func:`scalelab.cost_per_request` weighs the others): about 25 s at
+``COST_UNIT_US`` each, 30 s for the costliest systems per unit measured."""
 
 
 def bounded(lab: Callable) -> Callable:

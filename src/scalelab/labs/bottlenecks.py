@@ -283,7 +283,7 @@ def ladder(
     """Both architectures at each user count (see the module docstring for what is
     simulated, scaled and computed).
 
-    Cost: about 200,000 simulated requests (~1.3 s on a laptop core); at most 3e6.
+    Cost: about 200,000 simulated requests (~1.3 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -330,7 +330,7 @@ def naive_runs(
 ) -> NaiveRuns:
     """Simulate both naive deployments at ``users`` (at most 2,000 requests/s).
 
-    Cost: about 60,000 simulated requests (~2.2 s on a laptop core); at most 3e6.
+    Cost: about 60,000 simulated requests (~2.2 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -64,7 +64,7 @@ def cache_lever(
 ) -> CacheLever:
     """A look-aside cache with a fixed hit ratio in front of one database.
 
-    Cost: about 30,000 simulated requests (~0.7 s on a laptop core); at most 3e6.
+    Cost: about 30,000 simulated requests (~0.7 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ def lru_sizing(
     the run (the cache starts holding the most popular keys), next to Che's approximation
     (:func:`scalelab.lru_hit_ratio`).
 
-    Cost: about 72,000 simulated requests (~1.2 s on a laptop core); at most 3e6. Che's
+    Cost: about 72,000 simulated requests (~1.2 s on a laptop core); at most 2e6. Che's
     formula takes about 0.5 s a million keys, sizes and skews: ``n_keys * len(sizes) *
     len(skews)`` may be at most 20,000,000.
 
@@ -232,7 +232,7 @@ def cache_warmup(
 ) -> CacheWarmup:
     """Start with an empty LRU cache (a deploy, a new region) under constant load.
 
-    Cost: about 16,000 simulated requests (~0.4 s on a laptop core); at most 3e6.
+    Cost: about 16,000 simulated requests (~0.4 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -80,7 +80,7 @@ def dead_letters(
     """One partition, one consumer; a failed message is retried with exponential backoff
     (base 50 ms, cap 2 s, full jitter) while the partition waits, to keep order.
 
-    Cost: about 12,000 simulated requests (~0.2 s on a laptop core); at most 3e6.
+    Cost: about 12,000 simulated requests (~0.2 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def staleness(
     """One partition, one consumer at several loads: how often a client that reads its own
     write ``d`` seconds later from the read model misses it.
 
-    Cost: about 14,000 simulated requests (~0.2 s on a laptop core); at most 3e6.
+    Cost: about 14,000 simulated requests (~0.2 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -251,7 +251,7 @@ def crash_duplicates(
     committing, the survivor takes its partition from the last committed offset and
     processes again what the dead one had done since (at-least-once delivery).
 
-    Cost: about 40,000 simulated requests (~0.7 s on a laptop core); at most 3e6.
+    Cost: about 40,000 simulated requests (~0.7 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -388,7 +388,7 @@ def consumer_batching(
     Each consumer has a database of its own here (one unit at its share of the load): the
     partition count it implies also needs database capacity behind it.
 
-    Cost: about 31,000 simulated requests (~0.5 s on a laptop core); at most 3e6.
+    Cost: about 31,000 simulated requests (~0.5 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -240,7 +240,7 @@ def check_estimate(
     (a unit with ``slots`` parallel workers, mean work ``slots / capacity``).
 
     Cost: about 120,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
@@ -317,7 +317,7 @@ def headroom_curve(
     utilization: what sizing near 100% instead of 70% does to latency.
 
     Cost: about 700,000 simulated requests on the exact fast path (~0.2 s on a laptop core);
-    at most 3e6.
+    at most 2e6.
 
     Parameters
     ----------

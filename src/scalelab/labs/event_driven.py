@@ -66,7 +66,7 @@ def partition_grid(
 ) -> PartitionGrid:
     """Offer more than the group can process and measure what it does process.
 
-    Cost: about 80,000 simulated requests (~1 s on a laptop core); at most 3e6.
+    Cost: about 80,000 simulated requests (~1 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def lag_spike(
     drains at ``capacity - base`` afterwards, where capacity is ``min(partitions,
     consumers) x consumer_rate``.
 
-    Cost: about 32,000 simulated requests (~0.2 s on a laptop core); at most 3e6.
+    Cost: about 32,000 simulated requests (~0.2 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -253,7 +253,7 @@ def hot_partitions(
     """Messages keyed by a Zipf-popular key; one consumer per partition, the group as a
     whole at 70% of its capacity.
 
-    Cost: about 22,000 simulated requests (~0.4 s on a laptop core); at most 3e6.
+    Cost: about 22,000 simulated requests (~0.4 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -340,7 +340,7 @@ def replay_window(
     """At ``replay_at`` the group rewinds to offset 0 (a new projection, a bug fix) and
     reprocesses whatever retention kept; 2 partitions, 2 consumers.
 
-    Cost: about 36,000 simulated requests (~0.7 s on a laptop core); at most 3e6.
+    Cost: about 36,000 simulated requests (~0.7 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -455,7 +455,7 @@ def backpressure(
     """A spike above the broker's append rate, with an unbounded producer buffer, a
     bounded one that blocks senders, and a bounded one that drops.
 
-    Cost: about 24,000 simulated requests (~0.3 s on a laptop core); at most 3e6.
+    Cost: about 24,000 simulated requests (~0.3 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

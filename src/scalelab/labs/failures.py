@@ -85,7 +85,7 @@ def retry_amplification(
     given up. Past saturation every failure comes back as more load: calls per request
     approach ``1 + retries`` and goodput falls below what no retries would achieve.
 
-    Cost: about 21,000 simulated requests (~0.4 s on a laptop core); at most 3e6.
+    Cost: about 21,000 simulated requests (~0.4 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -189,7 +189,7 @@ def metastable_failure(
     with useless work after the spike is over (Bronson et al., 2021). A retry budget of
     10%, a circuit breaker, or deadline-based load shedding each let it recover.
 
-    Cost: about 40,000 simulated requests (~0.6 s on a laptop core); at most 3e6.
+    Cost: about 40,000 simulated requests (~0.6 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -298,7 +298,7 @@ def retry_storm(
     """One run of the metastable scenario with a chosen retry policy and trigger length
     (the chapter 7 widget): base load 70% of capacity, a spike to 200% from 10 s.
 
-    Cost: about 2,200 simulated requests (under 0.05 s on a laptop core); at most 3e6.
+    Cost: about 2,200 simulated requests (under 0.05 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -401,7 +401,7 @@ def cold_cache_collapse(
     requests time out after ``timeout`` s, and a result that returns after its deadline
     is discarded rather than cached, so the cache never refills while load stays up.
 
-    Cost: about 30,000 simulated requests (~0.7 s on a laptop core); at most 3e6.
+    Cost: about 30,000 simulated requests (~0.7 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

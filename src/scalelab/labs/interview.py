@@ -91,7 +91,7 @@ def ten_x(
     formula); the reads are simulated against the capacity that is left. Replicas
     replay every synchronous write too (``Database.replica_apply`` = 1).
 
-    Cost: about 98,000 simulated requests (~2.5 s on a laptop core); at most 3e6.
+    Cost: about 98,000 simulated requests (~2.5 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -223,7 +223,7 @@ def drill(seed: int = 1) -> Drill:
     simulating one database unit at its share of the peak.
 
     Cost: about 30,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------

@@ -102,7 +102,7 @@ def knee_curve(
     """Simulate an M/M/c station at several utilizations and compare with the formula.
 
     Cost: about 900,000 simulated requests on the exact fast path (~0.2 s on a laptop core);
-    at most 3e6.
+    at most 2e6.
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def pooling_comparison(
     symmetry stands for all c.
 
     Cost: about 240,000 simulated requests on the exact fast path (~0.06 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
@@ -287,7 +287,7 @@ def littles_law_check(
     """Measure L, lambda and W on simulated runs at several arrival rates.
 
     Cost: about 150,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
@@ -361,7 +361,7 @@ def operating_point(
     per request) beside its exact mean-response curve: chapter 2's live widget.
 
     Cost: about 25,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------

@@ -91,7 +91,7 @@ def read_replicas(
     """Reads go round robin to the replicas, writes to the primary, which replicates each
     write after an exponential lag (mean ``lag`` seconds).
 
-    Cost: about 24,000 simulated requests (~0.9 s on a laptop core); at most 3e6.
+    Cost: about 24,000 simulated requests (~0.9 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -185,7 +185,7 @@ def stale_reads(
     """How often a read on a replica misses the latest write, for uniform and skewed keys:
     a hot key is written often, so it is often stale.
 
-    Cost: about 36,000 simulated requests (~1 s on a laptop core); at most 3e6.
+    Cost: about 36,000 simulated requests (~1 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -285,7 +285,7 @@ def cache_replicas_point(
     timeouts, not as requests still waiting. About 40 us per simulated visit, a replica
     replaying a write included (0.2 s at 5,000 requests/s, 4 replicas, no cache hits).
 
-    Cost: about 3,000 simulated requests (~0.06 s on a laptop core); at most 3e6.
+    Cost: about 3,000 simulated requests (~0.06 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -98,7 +98,7 @@ def balancer_comparison(
     """Round robin, random, least connections and power of two choices when requests have
     uneven costs (by default 95% take 5 ms, 5% take 100 ms).
 
-    Cost: about 57,000 simulated requests (~0.8 s on a laptop core); at most 3e6.
+    Cost: about 57,000 simulated requests (~0.8 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def horizontal_scaling(
     database query. Each server's accept queue holds ``workers`` requests and turns the
     rest away, so the measured throughput is what the tier can really complete.
 
-    Cost: about 54,000 simulated requests (~1.1 s on a laptop core); at most 3e6.
+    Cost: about 54,000 simulated requests (~1.1 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -288,7 +288,7 @@ def pool_sizing(
     """Four app servers share one pool of connections to the database; each request holds
     a connection for one query.
 
-    Cost: about 25,000 simulated requests (~0.9 s on a laptop core); at most 3e6.
+    Cost: about 25,000 simulated requests (~0.9 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -59,7 +59,7 @@ def shard_load(
     """Hash-sharded database: keys map to ``hash(key) % shards``; a hot key's shard
     carries that key's whole load.
 
-    Cost: about 36,000 simulated requests (~1.0 s on a laptop core); at most 3e6.
+    Cost: about 36,000 simulated requests (~1.0 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

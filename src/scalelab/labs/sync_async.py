@@ -101,7 +101,7 @@ def sync_vs_async(
     ``consumers`` consumers write to the same database. Same seed, same arrivals, same
     cost per write (common random numbers).
 
-    Cost: about 48,000 simulated requests (~0.9 s on a laptop core); at most 3e6.
+    Cost: about 48,000 simulated requests (~0.9 s on a laptop core); at most 2e6.
 
     Parameters
     ----------
@@ -192,7 +192,7 @@ def chain_availability(
     request. Chapter 1's live widget runs it on three lengths.
 
     Cost: about 72,000 simulated calls, 2,000 requests through each chain (~0.8 s on a
-    laptop core); at most 3e6, each call counting as a request.
+    laptop core); at most 2e6, each call counting as a request.
 
     Parameters
     ----------
@@ -283,7 +283,7 @@ def sync_async_sweep(
     """The API of :func:`sync_vs_async` at steady loads, without a client timeout and with
     8 partitions and consumers, as many as the synchronous side's pool has connections.
 
-    Cost: about 40,000 simulated requests (~1.7 s on a laptop core); at most 3e6.
+    Cost: about 40,000 simulated requests (~1.7 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

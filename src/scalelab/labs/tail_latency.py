@@ -69,8 +69,8 @@ def fanout_tail(
     request waits for all of its calls. Backends are lightly loaded (~5%), so slowness
     comes from the calls themselves, not from queueing.
 
-    Cost: about 33,000 simulated backend calls (~0.5 s on a laptop core); at most 3e6, each
-    call counting as a request.
+    Cost: about 33,000 simulated backend calls (~0.5 s on a laptop core); at most 2e6
+    units, each call weighing 1.5 (2.5 when hedged).
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def coordinated_omission(
     *would* have arrived during a stall are never measured. An open-loop (Poisson)
     generator keeps sending, as real users do.
 
-    Cost: about 67,000 simulated requests (~0.2 s on a laptop core); at most 3e6.
+    Cost: about 67,000 simulated requests (~0.2 s on a laptop core); at most 2e6.
 
     Parameters
     ----------

@@ -99,7 +99,7 @@ def batch_run(
     ``duration`` s (the first 10% is warm-up).
 
     Cost: about 40,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
@@ -172,7 +172,7 @@ def batching_curve(
     """Sweep batch sizes and loads (same arrivals for every batch size at a load).
 
     Cost: about 490,000 simulated requests on the exact fast path (~0.5 s on a laptop core);
-    at most 3e6.
+    at most 2e6.
 
     Parameters
     ----------
@@ -242,7 +242,7 @@ def units_for_p99(
     ``p99_target``.
 
     Cost: about 20,000 simulated requests on the exact fast path (under 0.05 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
@@ -324,7 +324,7 @@ def cost_table(
     The price of that: during a peak, writes wait as lag (chapter 5 gives its drain time).
 
     Cost: about 260,000 simulated requests on the exact fast path (~0.07 s on a laptop
-    core); at most 3e6.
+    core); at most 2e6.
 
     Parameters
     ----------
