@@ -247,3 +247,12 @@ def test_a_zipf_table_is_built_in_its_own_8_bytes_a_key():
     assert peak < 1.1 * 8 * n
     cumulative = np.cumsum(1.0 / np.arange(1, 1001) ** 1.1)  # as built before, value for value
     np.testing.assert_array_equal(sl.Zipf(1000, 1.1)._cdf, cumulative / cumulative[-1])
+
+
+def test_a_warm_cache_beyond_a_million_keys_is_refused_before_it_is_filled():
+    system = sl.RequestResponse(cache=sl.Cache(size=5_000_000, warm=True), db=sl.Database())
+    refused = r"Cache\(size=5,000,000, warm=True\) .* at most 1,000,000"
+    with pytest.raises(ValueError, match=refused):
+        sl.simulate(system, sl.Poisson(10.0, keys=sl.Zipf(10_000_000)), 1.0, seed=1)
+    # The same cache over a catalogue it cannot fill beyond a million runs.
+    sl.simulate(system, sl.Poisson(10.0, keys=sl.Uniform(1000)), 1.0, seed=1)

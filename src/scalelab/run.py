@@ -40,6 +40,7 @@ __all__ = [
     "request_budget",
     "cost_per_request",
     "COST_UNIT_US",
+    "MAX_WARM_KEYS",
 ]
 
 ENGINES = ("auto", "simpy", "fast")
@@ -87,6 +88,10 @@ def _expected_requests(workload: Workload, duration: float) -> float:
         return float(workload.requests)
     return workload.clients * duration / max(workload.think_time.mean, 1e-3)
 
+
+MAX_WARM_KEYS = 1_000_000
+"""Largest LRU cache :func:`simulate` fills before a run (``Cache(warm=True)``): about 110
+bytes and 0.2 us a key, 110 MB and 0.2 s at the cap."""
 
 COST_UNIT_US = 12.0
 """About what one request through one station costs on the general engine, microseconds
@@ -199,6 +204,15 @@ def _check(
         raise ValueError(
             "an LRU Cache(size=...) needs a workload with keys=Uniform(...) or keys=Zipf(...)"
         )
+    if needs_keys and system.cache.warm:
+        filled = min(system.cache.size, workload.keys.n_keys)
+        if filled > MAX_WARM_KEYS:
+            raise ValueError(
+                f"Cache(size={system.cache.size:,}, warm=True) with {workload.keys.n_keys:,} "
+                f"keys fills {filled:,} keys before the run; at most {MAX_WARM_KEYS:,} (about "
+                "110 bytes and 0.2 us each): keep the ratio of cache to keys on a smaller "
+                "catalogue, or start cold"
+            )
     return duration, warmup
 
 

@@ -310,7 +310,8 @@ class Cache:
         Time at which an LRU cache loses everything (a restart or a crash), seconds (>= 0).
     warm : bool
         Start an LRU cache holding the ``size`` most popular keys (keys 0, 1, ...)
-        instead of empty (filled at time 0: with a ``ttl`` they expire together).
+        instead of empty (filled at time 0: with a ``ttl`` they expire together); at
+        most a million keys (``scalelab.run.MAX_WARM_KEYS``).
     ttl : float, optional
         Seconds an entry lives after it is filled or written (> 0).
     write_policy : str, optional

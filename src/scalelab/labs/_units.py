@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..distributions import Exponential
 from ..results import LatencyStats, SimulationResult
-from ..run import request_budget, simulate
+from ..run import MAX_WARM_KEYS, request_budget, simulate
 from ..topology import Station
 from ..workload import Poisson
 
@@ -32,9 +32,8 @@ def bounded(lab: Callable) -> Callable:
     return run_within_budget
 
 
-WARM_CACHE_KEYS = 1_000_000
-"""Largest LRU cache a lab starts warm: the simulator fills it key by key before the run,
-about 110 bytes and 0.2 us a key (110 MB and 0.2 s at the cap)."""
+WARM_CACHE_KEYS = MAX_WARM_KEYS
+"""Largest LRU cache a lab starts warm (what :func:`scalelab.simulate` fills)."""
 
 FEWEST_REQUESTS = 100
 """Fewest requests a lab's run may expect: a p99 needs 100 of them, and a run of none
