@@ -33,8 +33,9 @@ unit: $(STAMP)
 # A Jupyter kernel very rarely loses a message and the client then waits for ever; cells
 # time out after NB_TIMEOUT seconds instead, and nbval and the build get one more try.
 NB_TIMEOUT := 120
+# Two notebooks at a time (one kernel per core), each notebook's cells on one worker.
 NBVAL := $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
-	--nbval-cell-timeout=$(NB_TIMEOUT) -p no:cacheprovider chapters/
+	--nbval-cell-timeout=$(NB_TIMEOUT) -p no:cacheprovider -n 2 --dist loadfile chapters/
 
 nbval: $(STAMP)
 	$(NBVAL) || (echo "nbval failed; one retry in case a kernel hung" && $(NBVAL))
