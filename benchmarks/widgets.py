@@ -106,6 +106,11 @@ WIDGETS = [
         "db_events",
         _grid(crash_at=[0.0, 10.0, 25.0, 39.0], outage=[0.0, 10.0, 20.0], poll_interval=[0.1, 2.0]),
     ),
+    (
+        "12_case_studies",
+        "case_study",
+        _grid(case=list(labs.CASES), users=list(labs.TIERS), style=list(labs.STYLES)),
+    ),
 ]
 
 

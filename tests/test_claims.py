@@ -754,3 +754,75 @@ def test_ch11_exercises_timeout_and_outbox_poll(seed):
         designs=("outbox",), write_rate=2000.0, poll_interval=0.2, seed=seed
     ).rows[0]
     assert orders.window_steady < 0.2 and abs(orders.duplicates - 400) < 80
+
+
+# Chapter 12: what breaks first, per case, style and tier (labs.case_ladder, the chapter's
+# arguments); the ranking is by the simulated overload of one unit, whose noise at 2,000
+# requests is far smaller than the gaps between the components it ranks.
+CASE_BREAKS = {
+    "orders": {
+        "request-response": (
+            "nothing",
+            "database writes",
+            "payment provider",
+            "hottest item's stock row",
+        ),
+        "event-driven": (
+            "nothing",
+            "database writes",
+            "payment provider",
+            "hottest item's partition",
+        ),
+    },
+    "notifications": {
+        "request-response": ("nothing", "inbox writes", "push gateway", "celebrity fan-out"),
+        "event-driven": ("nothing", "consumers", "push gateway", "celebrity fan-out"),
+    },
+    "catalogue": {
+        style: ("nothing", "nothing", "database reads (misses)", "hottest product's cache node")
+        for style in labs.STYLES
+    },
+}
+
+
+def _breaks(ladder):
+    return {
+        style: tuple(ladder.at(style, users).breaks_first for users in labs.TIERS)
+        for style in labs.STYLES
+    }
+
+
+@seeds
+def test_ch12_case_orders_what_breaks_first_and_ten_times_the_writes(seed):
+    assert _breaks(labs.case_ladder("orders", seed=seed)) == CASE_BREAKS["orders"]
+    # Exercise: ten times the writes moves each break down a tier, and at 100M nothing new
+    tenfold = labs.case_ladder(labs.CASES["orders"].with_load(writes=10.0), seed=seed)
+    assert _breaks(tenfold) == {
+        "request-response": ("nothing", "database writes", "database reads", "nothing"),
+        "event-driven": ("nothing", "database writes", "database reads", "nothing"),
+    }
+    assert "payment provider" in tenfold.at("request-response", 10_000).broken
+
+
+@seeds
+def test_ch12_case_notifications_what_breaks_first_and_a_second_region(seed):
+    assert _breaks(labs.case_ladder("notifications", seed=seed)) == CASE_BREAKS["notifications"]
+    # Exercise: a second region serving half the readers, applying every delivery, changes
+    # nothing that breaks first: fan-out is write-bound
+    two = labs.case_ladder(labs.CASES["notifications"].with_load(reads=0.5), seed=seed)
+    assert _breaks(two) == CASE_BREAKS["notifications"]
+
+
+@seeds
+def test_ch12_case_catalogue_what_breaks_first_and_a_p99_target(seed):
+    assert _breaks(labs.case_ladder("catalogue", seed=seed)) == CASE_BREAKS["catalogue"]
+    # Exercise: a 10-ms p99 for an app server's own time needs a target near 0.5, not 0.7
+    p99 = {
+        target: labs.case_tier(
+            "catalogue", 1_000_000, target_utilization=target, requests=20_000, seed=seed
+        )
+        .component("app servers")
+        .p99
+        for target in (0.5, 0.7)
+    }
+    assert p99[0.5] < 0.010 < p99[0.7]

@@ -79,6 +79,8 @@ CASES = {
     "visibility_timeouts": lambda: labs.visibility_timeouts(timeouts=(1.0, 4.0), duration=20.0),
     "partition_concurrency": lambda: labs.partition_concurrency(concurrency=(1, 8), duration=2.0),
     "events_from_db": lambda: labs.events_from_db(duration=30.0),
+    "case_ladder": lambda: labs.case_ladder("catalogue", requests=500),
+    "case_tier": lambda: labs.case_tier("orders", 1_000_000, "event-driven", requests=500),
     "diagram": lambda: sl.RequestResponse(db=sl.Database()),  # a declaration, not a result
 }
 TEXTS = {"diagram_alt": lambda: sl.RequestResponse(db=sl.Database())}
@@ -116,6 +118,7 @@ def test_plot_draws_its_lab(name):
         lambda live: live.batching_point(batch_size=1, load=4500.0),  # overloaded
         lambda live: live.retry_storm(retries=0),
         lambda live: live.envelope(users=1e4),
+        lambda live: live.case_study("notifications", 100_000_000, "event-driven"),
     ],
 )
 def test_live_callbacks_draw_one_figure(call):

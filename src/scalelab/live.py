@@ -25,6 +25,7 @@ __all__ = [
     "active_active",
     "durability",
     "db_events",
+    "case_study",
 ]
 
 
@@ -191,3 +192,12 @@ def db_events(crash_at: float = 10.0, outage: float = 10.0, poll_interval: float
             crash_at=crash_at, outage_end=20.0 + outage, poll_interval=poll_interval
         )
     )
+
+
+def case_study(
+    case: str = "orders", users: int = 10_000, style: str = "request-response"
+) -> Figure:
+    """Chapter 12: one case's arriving design at one tier as a declared cell, with what
+    breaks first there (:func:`scalelab.labs.case_tier`, which simulates one unit of each
+    component at every tier up to ``users``)."""
+    return plots.case_tier(labs.case_tier(case=case, users=users, style=style))

@@ -43,6 +43,8 @@ from .caching import (
     cache_warmup,
     lru_sizing,
 )
+from .case_designs import CASES, STYLES, TIERS, CaseStudy, Component
+from .cases import CaseLadder, CaseTier, ComponentLoad, case_ladder, case_tier
 from .db_events import DB_EVENT_DESIGNS, DbEvents, DbEventsRow, events_from_db
 from .delivery import (
     ConsumerBatching,
@@ -384,6 +386,16 @@ __all__ = [
     "DbEventsRow",
     "DbEvents",
     "events_from_db",
+    "STYLES",
+    "TIERS",
+    "Component",
+    "CaseStudy",
+    "CASES",
+    "ComponentLoad",
+    "CaseTier",
+    "case_tier",
+    "CaseLadder",
+    "case_ladder",
 ]
 
 

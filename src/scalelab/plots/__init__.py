@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .bottlenecks import ladder_point, ladder_units, ladder_utilization, naive_runs
 from .cache_updates import cache_strategies, thundering_herd
+from .cases import case_ladder, case_tier
 from .diagrams import diagram, diagram_alt
 from .durability import broker_durability, exactly_once, slow_follower
 from .estimation import envelope, headroom, sensitivity, ten_x
@@ -57,6 +58,8 @@ from .tradeoffs import batching, batching_point
 __all__ = [
     "diagram",
     "diagram_alt",
+    "case_ladder",
+    "case_tier",
     "knee",
     "pooling",
     "latency_histogram",
