@@ -49,6 +49,9 @@ REQUIRED = {
     },
     "usl_throughput": {"cores": 16, "per_core_rate": 1000.0, "contention": 0.05, "coherency": 0.0},
     "round_trip": {"km": 6000.0},
+    "ttl_hit_ratio": {"read_rate": 10.0, "ttl": 1.0},
+    "ttl_stale_fraction": {"read_rate": 10.0, "write_rate": 1.0, "ttl": 1.0},
+    "zipf_lru_hit_ratio": {"n_keys": 10_000_000, "s": 0.8, "size": 100_000},
     "zipf_groups": {"n_keys": 10**12, "s": 0.9},
 }
 
