@@ -794,7 +794,18 @@ def _breaks(ladder):
 
 @seeds
 def test_ch12_case_orders_what_breaks_first_and_ten_times_the_writes(seed):
-    assert _breaks(labs.case_ladder("orders", seed=seed)) == CASE_BREAKS["orders"]
+    ladder = labs.case_ladder("orders", seed=seed)
+    assert _breaks(ladder) == CASE_BREAKS["orders"]
+    # "the read replicas run out too ... and in the event-driven design so do the consumers"
+    assert set(ladder.at("request-response", 1_000_000).broken) == {
+        "payment provider",
+        "database reads",
+    }
+    assert set(ladder.at("event-driven", 1_000_000).broken) == {
+        "payment provider",
+        "database reads",
+        "consumers",
+    }
     # Exercise: ten times the writes moves each break down a tier, and at 100M nothing new
     tenfold = labs.case_ladder(labs.CASES["orders"].with_load(writes=10.0), seed=seed)
     assert _breaks(tenfold) == {
@@ -802,11 +813,16 @@ def test_ch12_case_orders_what_breaks_first_and_ten_times_the_writes(seed):
         "event-driven": ("nothing", "database writes", "database reads", "nothing"),
     }
     assert "payment provider" in tenfold.at("request-response", 10_000).broken
+    assert "hottest item's stock row" in tenfold.at("request-response", 1_000_000).broken
 
 
 @seeds
 def test_ch12_case_notifications_what_breaks_first_and_a_second_region(seed):
-    assert _breaks(labs.case_ladder("notifications", seed=seed)) == CASE_BREAKS["notifications"]
+    ladder = labs.case_ladder("notifications", seed=seed)
+    assert _breaks(ladder) == CASE_BREAKS["notifications"]
+    # "the consumers first ..., then the inbox writes"; "the inbox read replicas close behind"
+    assert ladder.at("event-driven", 10_000).broken == ("consumers", "inbox writes")
+    assert ladder.at("request-response", 1_000_000).broken == ("push gateway", "inbox reads")
     # Exercise: a second region serving half the readers, applying every delivery, changes
     # nothing that breaks first: fan-out is write-bound
     two = labs.case_ladder(labs.CASES["notifications"].with_load(reads=0.5), seed=seed)
@@ -815,7 +831,11 @@ def test_ch12_case_notifications_what_breaks_first_and_a_second_region(seed):
 
 @seeds
 def test_ch12_case_catalogue_what_breaks_first_and_a_p99_target(seed):
-    assert _breaks(labs.case_ladder("catalogue", seed=seed)) == CASE_BREAKS["catalogue"]
+    ladder = labs.case_ladder("catalogue", seed=seed)
+    assert _breaks(ladder) == CASE_BREAKS["catalogue"]
+    # "the single cache node and the write primary break at the same tier"
+    for style in labs.STYLES:
+        assert {"cache", "database writes"} <= set(ladder.at(style, 1_000_000).broken)
     # Exercise: a 10-ms p99 for an app server's own time needs a target near 0.5, not 0.7
     p99 = {
         target: labs.case_tier(

@@ -187,12 +187,14 @@ def _cell(c: CaseStudy, style: str, rows: tuple[ComponentLoad, ...]) -> tuple[ob
         return RequestResponse(
             app=app, db=db, cache=cache, lb=LoadBalancer("least_connections")
         ), cells
-    parts = per_cell(_units_of("partitions", rows))
+    # a group uses one consumer per partition: the cell has partitions for every consumer
+    consumers = per_cell(_units_of("consumers", rows))
+    parts = max(per_cell(_units_of("partitions", rows)), consumers)
     return (
         EventDriven(
             broker=Broker(partitions=parts, partition_throughput=CAPACITIES.partition_throughput),
             consumers=ConsumerGroup(
-                consumers=per_cell(_units_of("consumers", rows)),
+                consumers=consumers,
                 processing=Exponential(CAPACITIES.consumer_own_time),
             ),
             front=app,
