@@ -228,9 +228,10 @@ ORDERS = CaseStudy(
 (0.01-0.2), half of them writes (order status reads are the rest); a write is four
 queries (order, line items, stock, payment record); one card charge per order at a
 provider that allows about 1,000 calls/s per account (assumed; providers publish defaults
-near 100/s and raise them for large merchants, range 100-10,000); the best-selling item
-takes 0.2% of orders in a sale (0.1-5%), and its stock row takes about 500 updates/s
-(a row lock held ~2 ms; 200-2,000)."""
+near 100/s and raise them for large merchants, range 100-10,000; source: Stripe's rate
+limits page, cited in chapter 12); the best-selling item takes 0.2% of orders in a sale
+(0.1-5%), and its stock row takes about 500 updates/s (a row lock held ~2 ms; 200-2,000).
+Capacities are chapter 3's (:data:`CAPACITIES`), whose ranges chapter 8 sources."""
 
 _SHARD_INBOX = "shard inboxes by recipient"
 _CELEBRITY = (
@@ -288,7 +289,8 @@ NOTIFICATIONS = CaseStudy(
 """Notifying followers (fan-out, spikes). Assumptions: 0.1 requests/s per user at peak,
 90% of them inbox reads and 10% posts; 100 followers notified per post on average
 (10-1,000); 30% of them get a push (the gateway takes about 10,000/s per project,
-assumed; range 1,000-100,000); the largest account has 0.1% of users as followers and
+assumed; range 1,000-100,000; mobile push services publish per-project quotas and
+raise them on request); the largest account has 0.1% of users as followers and
 posts once a minute, a fan-out one request or one consumer must do; event-driven
 consumers write inbox rows in batches of 10, each batch costing about 1.8 single writes
 (chapter 6's batch cost)."""
@@ -330,7 +332,8 @@ CATALOGUE = CaseStudy(
 )
 """Browsing a product catalogue (read-heavy). Assumptions: 0.2 requests/s per user at
 peak, 99% reads; a cache answers 90% of reads (80-99%) and one cache node takes about
-100,000 operations/s (50,000-1,000,000); the most viewed product takes 2% of views
+100,000 operations/s (50,000-1,000,000: one Redis-style node, by request size and
+pipelining); the most viewed product takes 2% of views
 (Zipf-like popularity; 0.5-10%); in the event-driven design, sellers' updates go through
 a topic whose consumers update the database and invalidate the cache."""
 
