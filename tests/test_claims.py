@@ -846,3 +846,19 @@ def test_ch12_case_catalogue_what_breaks_first_and_a_p99_target(seed):
         for target in (0.5, 0.7)
     }
     assert p99[0.5] < 0.010 < p99[0.7]
+
+
+@seeds
+def test_ch11_a_keyed_log_keeps_up_only_to_its_hottest_partition(seed):
+    """11 "Throughput and order against consumers": with these Zipf keys the hottest of 4
+    partitions takes about a third of the messages, so 4 consumers keep up below
+    mu / that share (about 307/s) and fall behind above it."""
+    data = labs.queue_vs_log(consumers=(4,), designs=("log",), duration=2.0, seed=seed)
+    system = sl.EventDriven(
+        broker=sl.Broker(partitions=4),
+        consumers=sl.ConsumerGroup(consumers=4, processing=sl.Exponential(0.01)),
+    )
+    keys = sl.Zipf(data.n_keys)
+    below = sl.simulate(system, sl.Poisson(0.8 * data.log_sustainable, keys=keys), 30.0, seed)
+    above = sl.simulate(system, sl.Poisson(1.4 * data.log_sustainable, keys=keys), 30.0, seed)
+    assert not below.overloaded and above.overloaded

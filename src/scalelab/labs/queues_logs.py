@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._keys import shard_of
 from .._validate import check_int, check_ints, check_labels, check_real, check_reals
 from ..distributions import Exponential
 from ..eventdriven import Broker, ConsumerGroup, EventDriven, Queue
@@ -53,9 +54,10 @@ class DesignRow:
     throughput : float
         Messages processed per second over the run.
     throughput_formula : float
-        ``"log"``: ``min(consumers, partitions) x mu``; the queues: ``consumers x mu``
-        (mu = 1 / mean processing time), each at most the offered load. The FIFO queue
-        also processes each key at most ``mu`` a second, which binds for a hot key.
+        mu = 1 / mean processing time. ``"log"``: each consumer processes at most ``mu``
+        of what its partitions receive (consumer ``i`` owns partitions ``i``, ``i + n``,
+        ...; each partition its keys' share of the load); ``"queue"``: ``consumers x mu``;
+        ``"fifo_queue"``: the same, and each key at most ``mu``. Each at most the load.
     out_of_order : int
         Messages first processed after a newer message of their key.
     out_of_order_share : float
@@ -91,6 +93,11 @@ class QueueVsLog:
         Offered messages/s; seconds of work per message.
     partitions, n_keys : int
         The log's partitions; keys of the workload (Zipf, exponent 1).
+    partition_shares : tuple of float
+        Each partition's share of the messages (its keys' popularity, hashed as the
+        broker routes them).
+    hottest_key_share : float
+        The most popular key's share of the messages.
     """
 
     rows: tuple[DesignRow, ...]
@@ -98,6 +105,14 @@ class QueueVsLog:
     mean_processing: float
     partitions: int
     n_keys: int
+    partition_shares: tuple[float, ...]
+    hottest_key_share: float
+
+    @property
+    def log_sustainable(self) -> float:
+        """Messages/s the log keeps up with, one consumer per partition: its hottest
+        partition at ``mu``."""
+        return 1.0 / (self.mean_processing * max(self.partition_shares))
 
     def row(self, design: str, consumers: int) -> DesignRow:
         """The row of ``design`` with ``consumers``."""
@@ -156,16 +171,22 @@ def queue_vs_log(
     duration = check_real("duration", duration, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
     check_requests(load, duration, f"load={load!r}, duration={duration!r}")
-    workload = Poisson(load, keys=Zipf(n_keys))
+    popularity = Zipf(n_keys)
+    workload = Poisson(load, keys=popularity)
+    shares = np.bincount(
+        shard_of(np.arange(n_keys), partitions), popularity.probabilities(), partitions
+    )
+    per_key = np.minimum(load * popularity.probabilities(), 1.0 / mean).sum()
     rows = []
     for design in chosen:
         for n in counts:
             if design == "log":
                 broker = Broker(partitions=partitions)
-                formula = min(n, partitions) / mean
+                owned = np.bincount(np.arange(partitions) % n, load * shares, n)
+                formula = float(np.minimum(owned, 1.0 / mean).sum())
             else:
                 broker = Queue(fifo=design == "fifo_queue")
-                formula = n / mean
+                formula = n / mean if design == "queue" else min(n / mean, per_key)
             system = EventDriven(broker=broker, consumers=_group(n, mean))
             r = simulate(system, workload, duration, seed=seed)
             done = r.counts.completed
@@ -174,7 +195,7 @@ def queue_vs_log(
                     design=design,
                     consumers=n,
                     throughput=done / duration,
-                    throughput_formula=min(formula, load),
+                    throughput_formula=float(min(formula, load)),
                     out_of_order=int(r.counters["out_of_order"]),
                     out_of_order_share=r.counters["out_of_order"] / max(done, 1),
                     replayable=design == "log",
@@ -183,7 +204,15 @@ def queue_vs_log(
                     in_flight=r.counts.in_flight,
                 )
             )
-    return QueueVsLog(tuple(rows), load, mean, partitions, n_keys)
+    return QueueVsLog(
+        tuple(rows),
+        load,
+        mean,
+        partitions,
+        n_keys,
+        tuple(float(x) for x in shares),
+        float(popularity.probabilities()[0]),
+    )
 
 
 @dataclass(frozen=True)
@@ -340,12 +369,14 @@ class ConcurrencyRow:
         Whether processing kept within 5% of the arrivals over the run.
     lag_p99 : float
         99th percentile of a message's wait from arrival to processed, seconds, over
-        those processed (it grows with the run when the partition falls behind).
+        those processed by the end (an understatement when the partition falls behind:
+        the messages still waiting are not in it, and it grows with the run).
     sustainable_formula : float
         ``min(concurrency x mu, mu / p_max)``: the threads, or the hottest key, whose
         messages go one at a time (p_max its share of the messages), messages/s.
     partitions_needed : int
-        Partitions for ``target`` messages/s at ``sustainable_formula`` each.
+        Partitions for ``target`` messages/s with each at ``target_utilization`` of its
+        ``sustainable_formula`` (headroom to catch up after a rebalance or an outage).
     out_of_order : int
         Messages first processed after a newer one of their key (0: key order holds).
     """
@@ -368,15 +399,16 @@ class PartitionConcurrency:
     Attributes
     ----------
     rows : tuple of ConcurrencyRow
-    mean_processing, utilization, target : float
+    mean_processing, utilization, target, target_utilization : float
         Seconds of work per message; the share of the threads' capacity offered; the
-        group's target, messages/s.
+        group's target, messages/s; the share of a partition's rate planned for.
     """
 
     rows: tuple[ConcurrencyRow, ...]
     mean_processing: float
     utilization: float
     target: float
+    target_utilization: float
 
     def row(self, keys: str, concurrency: int) -> ConcurrencyRow:
         """The row of ``keys`` and ``concurrency``."""
@@ -389,6 +421,7 @@ def partition_concurrency(
     mean_processing: float = 0.01,
     utilization: float = 0.8,
     target: float = 10_000.0,
+    target_utilization: float = 0.7,
     duration: float = 10.0,
     seed: int = 1,
 ) -> PartitionConcurrency:
@@ -415,6 +448,8 @@ def partition_concurrency(
     target : float
         Messages per second the whole group must process (> 0), for
         ``partitions_needed``.
+    target_utilization : float
+        Share of a partition's sustainable rate to plan for, in (0, 1].
     duration : float
         Seconds simulated per run (> 0).
     seed : int
@@ -425,6 +460,7 @@ def partition_concurrency(
     mean = check_real("mean_processing", mean_processing, low=0.001, high=10.0)
     rho = check_real("utilization", utilization, low=0.0, high=0.95, low_open=True)
     target = check_real("target", target, low=0.0, low_open=True)
+    planned = check_real("target_utilization", target_utilization, low=0.0, high=1.0, low_open=True)
     duration = check_real("duration", duration, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
     check_requests(rho / mean, duration, f"mean_processing={mean!r}, duration={duration!r}")
@@ -451,8 +487,8 @@ def partition_concurrency(
                     keeps_up=not r.overloaded,
                     lag_p99=float(np.percentile(done, 99)) if done.size else math.inf,
                     sustainable_formula=sustainable,
-                    partitions_needed=math.ceil(target / sustainable),
+                    partitions_needed=math.ceil(target / (planned * sustainable)),
                     out_of_order=int(r.counters["out_of_order"]),
                 )
             )
-    return PartitionConcurrency(tuple(rows), mean, rho, target)
+    return PartitionConcurrency(tuple(rows), mean, rho, target, planned)
