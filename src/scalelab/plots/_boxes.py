@@ -122,7 +122,7 @@ def _database(db: Database) -> Node:
     copies = "1 primary" + (
         f" + {_n(db.read_replicas, 'read replica')}" if db.read_replicas else ""
     )
-    lines = [f"{db.shards:,} shards, each with", copies] if db.shards > 1 else [copies]
+    lines = [f"{db.shards:,} shards, each with\n{copies}" if db.shards > 1 else copies]
     lines.append(f"{_rate(db.capacity_qps)} queries/s per node")
     lines.append(f"mean query {_time(db.mean_query_time)}, {db.concurrency} at once")
     if db.pool is not None:
