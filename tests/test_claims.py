@@ -757,8 +757,8 @@ def test_ch11_exercises_timeout_and_outbox_poll(seed):
 
 
 # Chapter 12: what breaks first, per case, style and tier (labs.case_ladder, the chapter's
-# arguments); the ranking is by the simulated overload of one unit, whose noise at 2,000
-# requests is far smaller than the gaps between the components it ranks.
+# arguments); a component breaks when its limit binds (formula) and one simulated unit
+# confirms it runs above the target; the ranking is by the formula's overload.
 CASE_BREAKS = {
     "orders": {
         "request-response": (
@@ -771,12 +771,12 @@ CASE_BREAKS = {
             "nothing",
             "database writes",
             "payment provider",
-            "hottest item's partition",
+            "partitions",
         ),
     },
     "notifications": {
-        "request-response": ("nothing", "inbox writes", "push gateway", "celebrity fan-out"),
-        "event-driven": ("nothing", "consumers", "push gateway", "celebrity fan-out"),
+        "request-response": ("nothing", "inbox writes", "push gateway", "nothing"),
+        "event-driven": ("nothing", "consumers", "push gateway", "nothing"),
     },
     "catalogue": {
         style: ("nothing", "nothing", "database reads (misses)", "hottest product's cache node")
@@ -806,7 +806,13 @@ def test_ch12_case_orders_what_breaks_first_and_ten_times_the_writes(seed):
         "database reads",
         "consumers",
     }
-    # Exercise: ten times the writes moves each break down a tier, and at 100M nothing new
+    # "the topic's partitions ... and the stock row breaks with them, the same limit"
+    assert ladder.at("event-driven", 100_000_000).broken == (
+        "partitions",
+        "hottest item's stock row",
+    )
+    # Exercise: the write limits that had room move a tier earlier (the provider to 10,000
+    # users, the hottest item to a million); the primary and the replicas stay; nothing new
     tenfold = labs.case_ladder(labs.CASES["orders"].with_load(writes=10.0), seed=seed)
     assert _breaks(tenfold) == {
         "request-response": ("nothing", "database writes", "database reads", "nothing"),
@@ -814,15 +820,32 @@ def test_ch12_case_orders_what_breaks_first_and_ten_times_the_writes(seed):
     }
     assert "payment provider" in tenfold.at("request-response", 10_000).broken
     assert "hottest item's stock row" in tenfold.at("request-response", 1_000_000).broken
+    assert "payment provider" in tenfold.at("event-driven", 10_000).broken
+    assert "consumers" in tenfold.at("event-driven", 10_000).broken
+    assert {"partitions", "hottest item's stock row"} <= set(
+        tenfold.at("event-driven", 1_000_000).broken
+    )
 
 
 @seeds
 def test_ch12_case_notifications_what_breaks_first_and_a_second_region(seed):
     ladder = labs.case_ladder("notifications", seed=seed)
     assert _breaks(ladder) == CASE_BREAKS["notifications"]
-    # "the consumers first ..., then the inbox writes"; "the inbox read replicas close behind"
+    # "the consumers first ..., then the inbox writes"; at a million users the push gateway,
+    # the inbox replicas and the largest account in both styles, and the partitions
+    # asynchronously (the redesigned consumers outnumber them)
     assert ladder.at("event-driven", 10_000).broken == ("consumers", "inbox writes")
-    assert ladder.at("request-response", 1_000_000).broken == ("push gateway", "inbox reads")
+    assert ladder.at("request-response", 1_000_000).broken == (
+        "push gateway",
+        "inbox reads",
+        "celebrity fan-out",
+    )
+    assert set(ladder.at("event-driven", 1_000_000).broken) == {
+        "push gateway",
+        "inbox reads",
+        "celebrity fan-out",
+        "partitions",
+    }
     # Exercise: a second region serving half the readers, applying every delivery, changes
     # nothing that breaks first: fan-out is write-bound
     two = labs.case_ladder(labs.CASES["notifications"].with_load(reads=0.5), seed=seed)

@@ -22,8 +22,16 @@ TIERS = LADDER_USERS
 UNLIMITED = 10**9
 """A unit limit that stands for "add as many as the load needs" (stateless tiers)."""
 CAPACITIES = Assumptions()
-"""Chapter 3's capacities, which every case uses: app 1,000 req/s, database 1,200
-queries/s, partition 10,000 messages/s, consumer 150 messages/s."""
+"""Chapter 3's capacities, which every case uses except where a case's docstring says
+otherwise: app 1,000 req/s, database 1,200 queries/s (the bottom of chapter 3's
+1,000-50,000 range per node), partition 10,000 messages/s, consumer 150 messages/s."""
+PARTITION_LIMIT = 12
+"""Partitions a topic is created with (an assumption: Kafka can add partitions in place,
+but the keys then move and partitions can never be removed, so the limit stands for "a
+planned change", not a wall)."""
+READ_UNIT_LIMIT = 5
+"""Read units (a primary and four replicas) before reads need a cache or sharding (an
+assumption; 3-15 replicas are typical limits of managed databases)."""
 DB_CONCURRENCY = 4
 
 
@@ -143,8 +151,8 @@ _PAYMENT = Component(
     per_write=1.0,
     servers=100,
     max_units=1,
-    fix="ask for a higher limit, spread charges over accounts, capture payments off the "
-    "request path",
+    fix="ask for a higher limit or spread charges over accounts (a queue only buys time: "
+    "a rate held above the limit grows the lag without end)",
 )
 _PUSH = Component(
     "push gateway",
@@ -152,7 +160,7 @@ _PUSH = Component(
     per_write=30.0,
     servers=100,
     max_units=1,
-    fix="ask for a higher quota, send to several projects, collapse notifications",
+    fix="ask for a higher quota, collapse notifications, drop or expire low-value pushes",
 )
 
 
@@ -171,8 +179,9 @@ def _partitions(per_write: float) -> Component:
         "partitions",
         CAPACITIES.partition_throughput,
         per_write=per_write,
-        max_units=12,
-        fix="recreate the topic with more partitions (and brokers to host them)",
+        max_units=PARTITION_LIMIT,
+        fix="add partitions (keys move: per-key order breaks across the change; they cannot "
+        "be removed)",
     )
 
 
@@ -181,14 +190,17 @@ def _consumers(per_write: float) -> Component:
         "consumers",
         CAPACITIES.consumer_rate,
         per_write=per_write,
-        max_units=12,
+        max_units=PARTITION_LIMIT,
         fix="add partitions and one consumer per partition",
     )
 
 
 _SHARD_ORDERS = "shard orders by customer ID"
 _ORDER_READS = "cache order status; replicas per shard"
-_HOT_STOCK = "split the item's stock into several counters; reserve stock asynchronously"
+_HOT_STOCK = (
+    "split the item's stock into several counters, or reserve from a queue per item whose "
+    "consumer batches decrements or counts in memory and reconciles"
+)
 
 ORDERS = CaseStudy(
     name="orders",
@@ -201,7 +213,7 @@ ORDERS = CaseStudy(
         "request-response": (
             _api("app servers"),
             _db("database writes", per_write=4.0, max_units=1, fix=_SHARD_ORDERS),
-            _db("database reads", per_read=1.0, max_units=5, fix=_ORDER_READS),
+            _db("database reads", per_read=1.0, max_units=READ_UNIT_LIMIT, fix=_ORDER_READS),
             _PAYMENT,
             Component(
                 "hottest item's stock row", 500.0, per_write=0.002, max_units=1, fix=_HOT_STOCK
@@ -210,30 +222,44 @@ ORDERS = CaseStudy(
         "event-driven": (
             _api("API servers"),
             _db("database writes", per_write=4.0, max_units=1, fix=_SHARD_ORDERS),
-            _db("database reads", per_read=1.0, max_units=5, fix=_ORDER_READS),
+            _db("database reads", per_read=1.0, max_units=READ_UNIT_LIMIT, fix=_ORDER_READS),
             _partitions(1.0),
             _consumers(1.0),
             _PAYMENT,
+            # the topic is keyed by order, so one item's orders spread over partitions:
+            # the limit is still the item's stock row
             Component(
-                "hottest item's partition",
-                CAPACITIES.consumer_rate,
-                per_write=0.002,
-                max_units=1,
-                fix=_HOT_STOCK,
+                "hottest item's stock row", 500.0, per_write=0.002, max_units=1, fix=_HOT_STOCK
             ),
         ),
     },
 )
 """Placing an order (write-heavy, money). Assumptions: 0.05 requests/s per user at peak
-(0.01-0.2), half of them writes (order status reads are the rest); a write is four
-queries (order, line items, stock, payment record); one card charge per order at a
-provider that allows about 1,000 calls/s per account (assumed; providers publish defaults
-near 100/s and raise them for large merchants, range 100-10,000; source: Stripe's rate
-limits page, cited in chapter 12); the best-selling item takes 0.2% of orders in a sale
-(0.1-5%), and its stock row takes about 500 updates/s (a row lock held ~2 ms; 200-2,000).
-Capacities are chapter 3's (:data:`CAPACITIES`), whose ranges chapter 8 sources."""
+(0.01-0.2), half of them writes (order status reads are the rest; real shops are far more
+read-heavy, so the write share, and with it the 100-million tier's orders, is an upper
+bound); a write is four queries (order, line items, stock, payment record; 2-10); one card
+authorization per order at a provider that allows about 1,000 calls/s per account
+(assumed; Stripe's default is about 100/s, raised on request; range 100-10,000; source:
+Stripe's rate limits page, cited in chapter 12); the best-selling item takes 0.2% of
+orders in a sale (0.1-5%), and its stock row takes about 500 updates/s (a row lock held
+~2 ms; 200-2,000); 2,000 bytes per order (1-10 KB) and a peak three times the daily
+average (2-10). Capacities are chapter 3's (:data:`CAPACITIES`), whose ranges chapter 8
+sources."""
 
 _SHARD_INBOX = "shard inboxes by recipient"
+LARGEST_ACCOUNT_SHARE = 0.10
+"""Share of all users who follow the largest account (an assumption: follower counts follow
+a power law, and the top accounts of large networks are followed by a double-digit
+percentage of users; range 1-30%)."""
+LARGEST_ACCOUNT_POSTS = 1 / 60
+"""Posts per second by the largest account at peak (an assumption: once a minute)."""
+CELEBRITY_CALLS = 1_000.0
+"""Calls per second one post request makes to the notification service (an assumption:
+about 1 ms a call with enough concurrency; 100-10,000)."""
+NOTIFICATION_CONSUMER_RATE = 300.0
+"""Inbox messages per second one event-driven notification consumer handles (an
+assumption, twice chapter 3's 150/s consumer because a message is one small row written
+in a batch; 150-1,000)."""
 _CELEBRITY = (
     "fan out in pages (one message per thousand followers) or pull celebrities' posts at read time"
 )
@@ -252,10 +278,19 @@ NOTIFICATIONS = CaseStudy(
                 "notification service", CAPACITIES.app_capacity, per_write=100.0, fix="add servers"
             ),
             _db("inbox writes", per_write=100.0, max_units=1, fix=_SHARD_INBOX),
-            _db("inbox reads", per_read=1.0, max_units=5, fix="cache inboxes; replicas per shard"),
+            _db(
+                "inbox reads",
+                per_read=1.0,
+                max_units=READ_UNIT_LIMIT,
+                fix="cache inboxes; replicas per shard",
+            ),
             _PUSH,
             Component(
-                "celebrity fan-out", 1_000.0, per_user=1e-3 / 60, max_units=1, fix=_CELEBRITY
+                "celebrity fan-out",
+                CELEBRITY_CALLS,
+                per_user=LARGEST_ACCOUNT_SHARE * LARGEST_ACCOUNT_POSTS,
+                max_units=1,
+                fix=_CELEBRITY,
             ),
         ),
         "event-driven": (
@@ -263,9 +298,9 @@ NOTIFICATIONS = CaseStudy(
             _partitions(100.0),
             Component(
                 "consumers",
-                300.0,
+                NOTIFICATION_CONSUMER_RATE,
                 per_write=100.0,
-                max_units=12,
+                max_units=PARTITION_LIMIT,
                 fix="add partitions and one consumer per partition",
             ),
             _db(
@@ -274,26 +309,33 @@ NOTIFICATIONS = CaseStudy(
                 max_units=1,
                 fix=_SHARD_INBOX + " (consumers already batch 10 rows a query)",
             ),
-            _db("inbox reads", per_read=1.0, max_units=5, fix="cache inboxes; replicas per shard"),
+            _db(
+                "inbox reads",
+                per_read=1.0,
+                max_units=READ_UNIT_LIMIT,
+                fix="cache inboxes; replicas per shard",
+            ),
             _PUSH,
             Component(
                 "celebrity fan-out",
                 CAPACITIES.consumer_rate,
-                per_user=1e-3 / 60,
+                per_user=LARGEST_ACCOUNT_SHARE * LARGEST_ACCOUNT_POSTS,
                 max_units=1,
                 fix=_CELEBRITY,
             ),
         ),
     },
 )
-"""Notifying followers (fan-out, spikes). Assumptions: 0.1 requests/s per user at peak,
-90% of them inbox reads and 10% posts; 100 followers notified per post on average
-(10-1,000); 30% of them get a push (the gateway takes about 10,000/s per project,
-assumed; range 1,000-100,000; mobile push services publish per-project quotas and
-raise them on request); the largest account has 0.1% of users as followers and
-posts once a minute, a fan-out one request or one consumer must do; event-driven
-consumers write inbox rows in batches of 10, each batch costing about 1.8 single writes
-(chapter 6's batch cost)."""
+"""Notifying followers (fan-out, spikes). Assumptions: 0.1 requests/s per user at peak
+(0.02-0.5), 90% of them inbox reads and 10% posts (80-98% reads); 100 followers notified
+per post on average (10-1,000); 30% of them get a push (10-60%; the gateway takes
+10,000/s per project, FCM's 600,000 messages a minute, cited in chapter 12, raised on
+request; range 1,000-100,000); the largest account is followed by
+:data:`LARGEST_ACCOUNT_SHARE` of users and posts :data:`LARGEST_ACCOUNT_POSTS` times a
+second, a fan-out one request (:data:`CELEBRITY_CALLS` a second) or one consumer must do;
+event-driven consumers handle :data:`NOTIFICATION_CONSUMER_RATE` messages/s and write inbox
+rows in batches of 10, each batch costing about 1.8 single writes (chapter 6's batch
+cost)."""
 
 _EDGE = "serve hot products from the edge (a CDN) and from each app server's memory"
 
@@ -321,10 +363,15 @@ CATALOGUE = CaseStudy(
             _db(
                 "database reads (misses)",
                 per_read=0.1,
-                max_units=5,
-                fix="raise the hit ratio (a larger cache), then shard the catalogue",
+                max_units=READ_UNIT_LIMIT,
+                fix="raise the hit ratio (a larger cache) and add replicas",
             ),
-            _db("database writes", per_write=1.0, max_units=1, fix="shard the catalogue by item"),
+            _db(
+                "database writes",
+                per_write=1.0,
+                max_units=1,
+                fix="shard the catalogue by item (only if sellers' writes grow with shoppers)",
+            ),
         )
         + ((_partitions(1.0), _consumers(1.0)) if style == "event-driven" else ())
         for style in STYLES
@@ -334,8 +381,11 @@ CATALOGUE = CaseStudy(
 peak, 99% reads; a cache answers 90% of reads (80-99%) and one cache node takes about
 100,000 operations/s (50,000-1,000,000: one Redis-style node, by request size and
 pipelining); the most viewed product takes 2% of views
-(Zipf-like popularity; 0.5-10%); in the event-driven design, sellers' updates go through
-a topic whose consumers update the database and invalidate the cache."""
+(Zipf-like popularity; 0.5-10%); pages of 20 KB (5-100 KB); sellers' updates are 1% of
+requests and so grow with shoppers (an upper bound: sellers' writes really grow with the
+catalogue and its sellers, not with shoppers); in the event-driven design, sellers'
+updates go through a topic whose consumers update the database and invalidate the
+cache."""
 
 CASES = {c.name: c for c in (ORDERS, NOTIFICATIONS, CATALOGUE)}
 """The three cases by name: ``"orders"``, ``"notifications"``, ``"catalogue"``."""

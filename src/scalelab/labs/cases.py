@@ -4,7 +4,7 @@ Each case (:data:`CASES`) is a named set of assumptions: the users' peak rate an
 read/write mix, and the components of its request-response and event-driven designs, each
 with the work it does per read, per write and per user, what one unit of it handles and
 how many units it can have before it needs a redesign (one write primary until it is
-sharded, twelve partitions until the topic is recreated, one account at a payment
+sharded, twelve partitions until more are added, one account at a payment
 provider). Every tier runs chapter 3's method on that design:
 
 * the load on each component is a formula (work per request times the peak rate, from
@@ -15,9 +15,10 @@ provider). Every tier runs chapter 3's method on that design:
 * each component is **simulated as one unit at its share of the load** (an M/M/c station
   with the unit's concurrency; chapter 3's scaled unit, which stands for all units by
   symmetry). A component breaks when its unit limit binds (it would need more units than
-  the design can add) and its simulated unit runs above the target utilization; what
-  breaks first is the broken component whose simulated unit is most overloaded. A
-  component without a binding limit is simply sized (stateless tiers scale out).
+  the design can add, a formula) and its simulated unit confirms it runs above the
+  target utilization; what breaks first is the broken component with the largest
+  overload by the formula (load over what its units complete). A component without a
+  binding limit is simply sized (stateless tiers scale out).
 
 What the model leaves out: components are independent stations (a slow database does not
 hold the app's workers here, as it does in :func:`~scalelab.labs.naive_runs`), loads grow
@@ -99,11 +100,11 @@ class CaseTier:
     components : tuple of ComponentLoad
         Every component of the arriving design.
     breaks_first : str
-        Of the components whose unit limit binds, the one whose simulated unit is most
-        overloaded, if it runs above the target utilization; ``"nothing"`` otherwise.
+        Of the components whose unit limit binds and whose simulated unit runs above the
+        target utilization, the one most overloaded by the formula; ``"nothing"`` if none.
     broken : tuple of str
         Every component whose unit limit binds and whose simulated unit runs above the
-        target, worst first.
+        target, worst first by the formula's overload.
     fix : str
         What the first to break needs ("nothing yet" when nothing breaks).
     system : RequestResponse or EventDriven
@@ -177,10 +178,12 @@ def _cell(c: CaseStudy, style: str, rows: tuple[ComponentLoad, ...]) -> tuple[ob
         pool=32,
         read_replicas=per_cell(max(reads, default=1)) - 1,
     )
+    # 64 workers whose mean request (mostly waiting on calls downstream) takes 64 ms: one
+    # server completes chapter 3's 1,000 requests/s
     app = AppTier(
         servers=per_cell(rows[0].units),
         workers=64,
-        service=Exponential(1 / CAPACITIES.app_capacity),
+        service=Exponential(64 / CAPACITIES.app_capacity),
     )
     if style == "request-response":
         cache = Cache(hit_ratio=c.hit_ratio) if c.hit_ratio > 0 else None
@@ -192,7 +195,14 @@ def _cell(c: CaseStudy, style: str, rows: tuple[ComponentLoad, ...]) -> tuple[ob
     parts = max(per_cell(_units_of("partitions", rows)), consumers)
     return (
         EventDriven(
-            broker=Broker(partitions=parts, partition_throughput=CAPACITIES.partition_throughput),
+            # durable: three copies, acknowledged once two in-sync replicas have it
+            broker=Broker(
+                partitions=parts,
+                partition_throughput=CAPACITIES.partition_throughput,
+                replication=3,
+                acks="all",
+                min_insync=2,
+            ),
             consumers=ConsumerGroup(
                 consumers=consumers,
                 processing=Exponential(CAPACITIES.consumer_own_time),
@@ -241,7 +251,7 @@ def _tier(
     rows = tuple(rows)
     broken = tuple(
         r.name
-        for r, needs in sorted(zip(rows, needed, strict=True), key=lambda x: -x[0].simulated)
+        for r, needs in sorted(zip(rows, needed, strict=True), key=lambda x: -x[0].utilization)
         if needs > r.units and r.simulated > target
     )
     first = broken[0] if broken else "nothing"
