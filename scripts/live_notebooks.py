@@ -4,9 +4,9 @@ The chapters (``chapters/*.ipynb``) are written for Jupyter Book: MyST roles and
 directives, glued numbers, tags that hide cells. JupyterLab and Colab render plain
 Markdown, so each chapter becomes a notebook that reads like its page:
 
-- labels are dropped; ``{term}``, ``{ref}`` and ``{cite:p}``/``{cite:t}`` become links to
-  the published pages (``html.baseurl`` in ``_config.yml``; anchors and titles from the
-  built site's ``objects.inv``);
+- labels are dropped; ``{term}``, ``{ref}``, ``{cite:p}``/``{cite:t}`` and Python roles
+  (``{py:func}`` ...) become links to the published pages (``html.baseurl`` in
+  ``_config.yml``; anchors and titles from the built site's ``objects.inv``);
 - ``{glue:text}`` becomes the value the published page shows (from the build);
 - an exercise becomes a bold title (its number as on the page) and its text; a gated
   solution, prose and code with its output from the build, goes into a folded
@@ -69,6 +69,10 @@ FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})[ \t]*(?:\{(?P<directive>[\w:-]+)\})
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 
 
+PY_ROLES = ("py:func", "py:class", "py:data", "py:meth", "py:attr", "py:mod")
+"""Cross-references to the API reference; the live notebook links to the page."""
+
+
 @dataclass
 class Site:
     """What the built site knows: where labels and terms live, exercise titles, citations."""
@@ -77,6 +81,7 @@ class Site:
     labels: dict[str, tuple[str, str]]
     terms: dict[str, str]
     citations: dict[str, tuple[str, str]]
+    objects: dict[str, str]  # documented Python names -> their place in the API reference
 
     @classmethod
     def load(cls, root: Path = ROOT) -> Site:
@@ -89,7 +94,13 @@ class Site:
             inv = InventoryFile.load(f, "", posixpath.join)
         labels = {name: (item[2], item[3]) for name, item in inv["std:label"].items()}
         terms = {name.lower(): item[2] for name, item in inv["std:term"].items()}
-        return cls(baseurl, labels, terms, _citations(root / "references.bib"))
+        objects = {
+            name: item[2]
+            for kind, items in inv.items()
+            if kind.startswith("py:")
+            for name, item in items.items()
+        }
+        return cls(baseurl, labels, terms, _citations(root / "references.bib"), objects)
 
     def url(self, uri: str) -> str:
         return self.baseurl + uri
@@ -200,6 +211,10 @@ class Chapter:
             if role == "cite:t":
                 return ", ".join(f"[{who} ({year})]({refs})" for who, year in cited)
             return r"\[" + ", ".join(f"[{who}, {year}]({refs})" for who, year in cited) + r"\]"
+        if role in PY_ROLES:
+            name = target.lstrip("~")
+            shown = text or (name.rpartition(".")[2] if target.startswith("~") else name)
+            return f"[`{shown}`]({self.site.url(self.site.objects[name])})"
         if role == "glue:text":
             key, _, spec = content.partition(":")
             return format_plain_text(self.glue[key]["data"]["text/plain"], spec)
