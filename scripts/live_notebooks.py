@@ -200,6 +200,7 @@ class Chapter:
         role, content = m["role"], m["content"]
         explicit = EXPLICIT.match(content)
         text, target = (explicit["text"], explicit["target"]) if explicit else (None, content)
+        target = " ".join(target.split())  # a role may wrap over lines, as Sphinx allows
         if role == "term":
             return f"[{text or target}]({self.site.url(self.site.terms[target.lower()])})"
         if role == "ref":
