@@ -859,6 +859,9 @@ def test_ch12_case_catalogue_what_breaks_first_and_a_p99_target(seed):
     # "the single cache node and the write primary break at the same tier"
     for style in labs.STYLES:
         assert {"cache", "database writes"} <= set(ladder.at(style, 1_000_000).broken)
+    # "the update consumers break as well"; "the update topic's twelve partitions also run out"
+    assert "consumers" in ladder.at("event-driven", 1_000_000).broken
+    assert "partitions" in ladder.at("event-driven", 100_000_000).broken
     # Exercise: a 10-ms p99 for an app server's own time needs a target near 0.5, not 0.7
     p99 = {
         target: labs.case_tier(

@@ -19,7 +19,8 @@ __all__ = ["case_ladder", "case_tier"]
 def case_ladder(data: CaseLadder) -> Figure:
     """Simulated utilization of one unit of each component at each tier, one panel per
     style (log scale; dotted: the target, dashed: saturation), the first to break at each
-    tier ringed in red and named."""
+    tier (the largest overload by the formula, confirmed by its simulated unit) ringed in
+    red and named."""
     fig, axes = panels(2, 13, 4.6, sharey=True)
     x = np.arange(len(TIERS))
     for ax, style in zip(axes, STYLES, strict=True):
@@ -55,13 +56,17 @@ def case_ladder(data: CaseLadder) -> Figure:
 
 def case_tier(data: CaseTier) -> Figure:
     """The arriving design of one tier as one declared cell (:func:`diagram`), titled
-    with what breaks first there and its fix."""
+    with what breaks first there (its overload by the formula, and as one simulated unit
+    measured it) and its fix."""
     where = "" if data.cells == 1 else f" (one of {data.cells:,} cells)"
     if data.breaks_first == "nothing":
         verdict = "nothing breaks"
     else:
-        util = data.component(data.breaks_first).simulated
-        verdict = f"breaks first: {data.breaks_first} ({util:.2f}x of one unit). Fix: {data.fix}"
+        comp = data.component(data.breaks_first)
+        verdict = (
+            f"breaks first: {data.breaks_first} ({comp.utilization:.2f}x what its units "
+            f"complete; one simulated unit {comp.simulated:.2f}x). Fix: {data.fix}"
+        )
     fig = diagram(data.system, title=f"{data.users:,} users, {data.style}{where}")
     lines = textwrap.wrap(verdict, 56)
     width, height = fig.get_size_inches()
