@@ -331,9 +331,9 @@ NOTIFICATIONS = CaseStudy(
 per post on average (10-1,000); 30% of them get a push (10-60%; the gateway takes
 10,000/s per project, FCM's 600,000 messages a minute, cited in chapter 12, raised on
 request; range 1,000-100,000); the largest account is followed by
-:data:`LARGEST_ACCOUNT_SHARE` of users and posts :data:`LARGEST_ACCOUNT_POSTS` times a
-second, a fan-out one request (:data:`CELEBRITY_CALLS` a second) or one consumer must do;
-event-driven consumers handle :data:`NOTIFICATION_CONSUMER_RATE` messages/s and write inbox
+``LARGEST_ACCOUNT_SHARE`` of users and posts ``LARGEST_ACCOUNT_POSTS`` times a
+second, a fan-out one request (``CELEBRITY_CALLS`` a second) or one consumer must do;
+event-driven consumers handle ``NOTIFICATION_CONSUMER_RATE`` messages/s and write inbox
 rows in batches of 10, each batch costing about 1.8 single writes (chapter 6's batch
 cost)."""
 
