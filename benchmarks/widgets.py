@@ -112,6 +112,8 @@ WIDGETS = [
         _grid(case=list(labs.CASES), users=list(labs.TIERS), style=list(labs.STYLES)),
     ),
 ]
+MENUS = {"case_study": ("users",)}
+"""Numeric arguments a widget offers as a menu of values, not as a slider over a range."""
 
 
 def main() -> int:

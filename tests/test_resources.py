@@ -20,21 +20,24 @@ from scalelab import live
 WIDGET_PEAK = 200e6  # bytes
 
 
-def _axis(values: list) -> st.SearchStrategy:
+def _axis(values: list, menu: bool) -> st.SearchStrategy:
     """Any position between a slider's extremes (or any option of a menu)."""
-    if all(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+    if menu or all(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
         return st.sampled_from(sorted(set(values), key=str))
     if all(isinstance(v, int) for v in values):
         return st.integers(min(values), max(values))
     return st.floats(min(values), max(values), allow_nan=False)
 
 
-def _positions(grid: list[dict]) -> st.SearchStrategy:
-    names = list(grid[0])
-    return st.fixed_dictionaries({n: _axis([point[n] for point in grid]) for n in names})
+def _positions(callback: str, grid: list[dict]) -> st.SearchStrategy:
+    menus = BENCHMARK.MENUS.get(callback, ())
+    return st.fixed_dictionaries(
+        {n: _axis([point[n] for point in grid], n in menus) for n in grid[0]}
+    )
 
 
-WIDGETS = load_script(ROOT / "benchmarks" / "widgets.py").WIDGETS
+BENCHMARK = load_script(ROOT / "benchmarks" / "widgets.py")
+WIDGETS = BENCHMARK.WIDGETS
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,7 @@ WIDGETS = load_script(ROOT / "benchmarks" / "widgets.py").WIDGETS
 )
 def test_widget_callback_memory_is_bounded_anywhere_on_its_sliders(callback, grid):
     @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(_positions(grid))
+    @given(_positions(callback, grid))
     def check(point):
         tracemalloc.start()
         try:
