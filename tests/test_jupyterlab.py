@@ -219,7 +219,8 @@ def test_live_notebook_runs_and_reads_cleanly(browser, lab, notebook):  # noqa: 
 
 
 def _every_widget_responds(page) -> None:
-    """Move one control of each interact widget and wait for its output to change."""
+    """Move one control of each interact widget (a slider, or a menu when it has none)
+    and wait for its output to change."""
     widgets = page.locator(f"{NOTEBOOK} .widget-interact")
     for k in range(widgets.count()):
         widget = widgets.nth(k)
@@ -227,8 +228,14 @@ def _every_widget_responds(page) -> None:
         output.locator("img, pre").first.wait_for(state="attached", timeout=30_000)
         widget.evaluate("el => el.scrollIntoView({block: 'center'})")
         before = output.inner_html()
-        handle = widget.locator(".noUi-handle").first
-        _press_until_it_moves(page, handle)
+        sliders = widget.locator(".noUi-handle")
+        if sliders.count():
+            _press_until_it_moves(page, sliders.first)
+        else:
+            menu = widget.locator("select").first
+            current = menu.input_value()
+            values = [o.get_attribute("value") for o in menu.locator("option").all()]
+            menu.select_option(next(v for v in values if v != current))
         page.wait_for_function(
             "([el, before]) => el.innerHTML !== before && el.querySelector('img, pre')",
             arg=[output.element_handle(), before],
