@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts _ext
 
 unit: $(STAMP)
-	$(BIN)/pytest tests -m "not browser and not binder and not built" -n 2
+	$(BIN)/pytest tests -m "not browser and not binder and not built" -n 2 --dist worksteal
 
 # A Jupyter kernel very rarely loses a message and the client then waits for ever; cells
 # time out after NB_TIMEOUT seconds instead, and nbval and the build get one more try.
@@ -55,7 +55,7 @@ $(AXE): package.json package-lock.json  ## axe-core from the npm registry, pinne
 	@touch $@
 
 browser: $(STAMP) $(AXE)  ## Tests of the built site and of the live notebooks in JupyterLab.
-	$(BIN)/pytest tests -m "browser or built"
+	$(BIN)/pytest tests -m "browser or built" -n 2 --dist loadfile  # JupyterLab beside the site
 
 binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.
 	$(BIN)/pytest tests -m binder
