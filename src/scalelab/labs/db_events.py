@@ -320,22 +320,8 @@ def _outbox(
     first = ready + d
     batch = (times <= crash_poll) & (_next_tick(times, poll) == crash_poll)
     duplicates = int(batch.sum()) if crash_poll + d <= duration else 0
-    return _row(
-        "outbox",
-        duration,
-        crash_at,
-        attempts=int(times.size),
-        published_at=first,
-        commit_times=times,
-        lost=0,
-        phantom=0,
-        lost_formula=0.0,
-        phantom_formula=0.0,
-        window_formula=poll / 2 + d,
-        duplicates=duplicates,
-        refused=0,
-        duplicates_formula=rate * poll,
-    )
+    twice, window = rate * poll, poll / 2 + d
+    return _from_the_log("outbox", times, duration, crash_at, first, duplicates, twice, window)
 
 
 def _cdc(
@@ -360,8 +346,23 @@ def _cdc(
     first = _after_outage(read, o_start, o_end) + d
     resent = (read >= stored) & (read < crash) & (first <= crash)
     duplicates = int(resent.sum()) if back <= duration else 0
+    return _from_the_log("cdc", times, duration, crash_at, first, duplicates, rate * every, lag + d)
+
+
+def _from_the_log(
+    design: str,
+    times: np.ndarray,
+    duration: float,
+    crash_at: float,
+    first: np.ndarray,
+    duplicates: int,
+    duplicates_formula: float,
+    window_formula: float,
+) -> DbEventsRow:
+    """The row of a design whose events come from the database (outbox or CDC): every
+    write commits and none is lost or phantom; some are published twice."""
     return _row(
-        "cdc",
+        design,
         duration,
         crash_at,
         attempts=int(times.size),
@@ -369,10 +370,10 @@ def _cdc(
         commit_times=times,
         lost=0,
         phantom=0,
+        refused=0,
         lost_formula=0.0,
         phantom_formula=0.0,
-        window_formula=lag + d,
         duplicates=duplicates,
-        refused=0,
-        duplicates_formula=rate * every,
+        duplicates_formula=duplicates_formula,
+        window_formula=window_formula,
     )
