@@ -453,21 +453,27 @@ class EventEngine:
                     state[self.keys[rid] if self.keys is not None else rid] = rid
         return state
 
+    def _effect_counters(self) -> None:
+        """What every event-driven run reports, log or queue: the processing counts, the
+        idempotent consumer's, and the read model's keys (stale ones included)."""
+        counters = self.run.counters
+        counters.update({k: float(v) for k, v in self.stats.items()})
+        counters["projection.stale_keys"] = float(
+            sum(self.projection.get(key) != rid for key, rid in self.newest.items())
+        )
+        if self.dedup is not None:
+            counters.update(self.dedup.counters())
+        counters["projection.keys"] = float(len(self.projection))
+
     def _finish(self) -> None:
         run = self.run
         alive = [c for c in self.consumers if c.alive]
-        run.counters.update({k: float(v) for k, v in self.stats.items()})
-        run.counters["projection.stale_keys"] = float(
-            sum(self.projection.get(key) != rid for key, rid in self.newest.items())
-        )
+        self._effect_counters()
         if self.replication is not None:
             run.counters.update({k: float(v) for k, v in self.replication.stats.items()})
-        if self.dedup is not None:
-            run.counters.update(self.dedup.counters())
         run.counters["consumers.active"] = float(sum(1 for c in alive if c.partitions))
         run.counters["consumers.idle"] = float(sum(1 for c in alive if not c.partitions))
         run.counters["log.messages"] = float(sum(len(p.rids) for p in self.partitions))
-        run.counters["projection.keys"] = float(len(self.projection))
         run.counters["projection.matches_replay"] = float(
             self.projection == self.replay_projection()
         )

@@ -200,16 +200,10 @@ class QueueEngine(EventEngine):
 
     def _finish(self) -> None:
         run = self.run
-        run.counters.update({k: float(v) for k, v in self.stats.items()})
+        self._effect_counters()
         run.counters.update({f"queue.{k}": float(v) for k, v in self.stats_queue.items()})
-        run.counters["projection.stale_keys"] = float(
-            sum(self.projection.get(key) != rid for key, rid in self.newest.items())
-        )
-        if self.dedup is not None:
-            run.counters.update(self.dedup.counters())
         run.counters["consumers.active"] = float(sum(c.alive for c in self.consumers))
         run.counters["consumers.idle"] = 0.0
-        run.counters["projection.keys"] = float(len(self.projection))
         run.partitions = [
             PartitionLog("queue", np.asarray(self.sent), np.sort(np.asarray(self.cleared)))
         ]

@@ -9,6 +9,7 @@ count, its formula.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -233,47 +234,29 @@ def events_from_db(
     seed = check_int("seed", seed, low=0)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xDB,)))
     times = Poisson(rate).arrival_times(rng, duration)
-    rows = []
-    for design in chosen:
-        if design in ("dual_write", "publish_first"):
-            args = (rate, duration, crash_at, restart, o_start, o_end, d, c)
-            row = _in_service(design, times, *args)
-        elif design == "outbox":
-            row = _outbox(times, rate, duration, crash_at, restart, o_start, o_end, d, poll)
-        else:
-            row = _cdc(times, rate, duration, crash_at, restart, o_start, o_end, d, lag, every)
-        rows.append(row)
-    return DbEvents(
-        tuple(rows), rate, duration, crash_at, restart, o_start, o_end, d, c, poll, lag, every
+    setting = DbEvents(
+        (), rate, duration, crash_at, restart, o_start, o_end, d, c, poll, lag, every
     )
+    rows = tuple(_DESIGNS[design](design, times, setting) for design in chosen)
+    return dataclasses.replace(setting, rows=rows)
 
 
-def _in_service(
-    design: str,
-    times: np.ndarray,
-    rate: float,
-    duration: float,
-    crash: float,
-    restart: float,
-    o_start: float,
-    o_end: float,
-    d: float,
-    c: float,
-) -> DbEventsRow:
-    """The service does both writes itself; it crashes at ``crash`` (any instant)."""
-    down = (times >= crash) & (times < crash + restart)
+def _in_service(design: str, times: np.ndarray, p: DbEvents) -> DbEventsRow:
+    """The service does both writes itself; it crashes at ``crash_at`` (any instant)."""
+    crash, d, c = p.crash_at, p.publish_latency, p.commit_latency
+    down = (times >= crash) & (times < crash + p.restart)
     if design == "dual_write":
         commit = times + c
-        published = _after_outage(commit, o_start, o_end) + d
+        published = _after_outage(commit, p.outage_start, p.outage_end) + d
         lost = (commit <= crash) & (published > crash) & ~down
         ok = ~down
         first = np.where(lost, np.inf, published)
-        in_outage = o_start <= crash < o_end
-        formula = rate * (d + (crash - o_start if in_outage else 0.0))
+        in_outage = p.outage_start <= crash < p.outage_end
+        formula = p.write_rate * (d + (crash - p.outage_start if in_outage else 0.0))
         fates = dict(phantom=0, lost_formula=formula, phantom_formula=0.0, window_formula=d)
         refused = int(down.sum())
     else:
-        broker_down = (times >= o_start) & (times < o_end)
+        broker_down = (times >= p.outage_start) & (times < p.outage_end)
         refused_mask = down | broker_down
         published = times + d
         phantom = ~refused_mask & (published <= crash) & (published + c > crash)
@@ -281,12 +264,12 @@ def _in_service(
         commit = published + c
         first = published
         lost = np.zeros(times.size, bool)
-        fates = dict(phantom=int(phantom.sum()), lost_formula=0.0, phantom_formula=rate * c)
+        fates = dict(phantom=int(phantom.sum()), lost_formula=0.0, phantom_formula=p.write_rate * c)
         fates["window_formula"] = -c
         refused = int(refused_mask.sum())
     return _row(
         design,
-        duration,
+        p.duration,
         crash,
         attempts=int(times.size),
         published_at=first[ok],
@@ -299,61 +282,42 @@ def _in_service(
     )
 
 
-def _outbox(
-    times: np.ndarray,
-    rate: float,
-    duration: float,
-    crash_at: float,
-    restart: float,
-    o_start: float,
-    o_end: float,
-    d: float,
-    poll: float,
-) -> DbEventsRow:
+def _outbox(design: str, times: np.ndarray, p: DbEvents) -> DbEventsRow:
     """Rows commit with the writes; the relay polls, publishes, then marks them sent."""
-    crash_poll = float(_next_tick(crash_at, poll))  # it crashes publishing this poll's batch
-    back = crash_poll + d + restart
+    poll, d = p.poll_interval, p.publish_latency
+    crash_poll = float(_next_tick(p.crash_at, poll))  # it crashes publishing this poll's batch
+    back = crash_poll + d + p.restart
     ready = _next_tick(times, poll)  # the first poll that sees the row
     ready = np.where((ready > crash_poll) & (ready < back), _next_tick(back, poll), ready)
     # While the broker is down the relay's polls publish nothing: the next poll after it.
-    ready = np.where((ready >= o_start) & (ready < o_end), _next_tick(o_end, poll), ready)
-    first = ready + d
+    outage = (ready >= p.outage_start) & (ready < p.outage_end)
+    ready = np.where(outage, _next_tick(p.outage_end, poll), ready)
     batch = (times <= crash_poll) & (_next_tick(times, poll) == crash_poll)
-    duplicates = int(batch.sum()) if crash_poll + d <= duration else 0
-    twice, window = rate * poll, poll / 2 + d
-    return _from_the_log("outbox", times, duration, crash_at, first, duplicates, twice, window)
+    duplicates = int(batch.sum()) if crash_poll + d <= p.duration else 0
+    return _from_the_log(design, times, p, ready + d, duplicates, p.write_rate * poll, poll / 2 + d)
 
 
-def _cdc(
-    times: np.ndarray,
-    rate: float,
-    duration: float,
-    crash_at: float,
-    restart: float,
-    o_start: float,
-    o_end: float,
-    d: float,
-    lag: float,
-    every: float,
-) -> DbEventsRow:
-    """A connector tails the database log; it stores its position every ``every``."""
-    store = float(_next_tick(crash_at, every))
-    crash = store if store > crash_at else store + every  # just before a store
+def _cdc(design: str, times: np.ndarray, p: DbEvents) -> DbEventsRow:
+    """A connector tails the database log; it stores its position every
+    ``position_interval``."""
+    every = p.position_interval
+    store = float(_next_tick(p.crash_at, every))
+    crash = store if store > p.crash_at else store + every  # just before a store
     stored = crash - every  # the position it restarts from (read up to then)
-    back = crash + restart
-    read = times + lag
+    back = crash + p.restart
+    read = times + p.capture_lag
     read = np.where((read >= crash) & (read < back), back, read)
-    first = _after_outage(read, o_start, o_end) + d
+    first = _after_outage(read, p.outage_start, p.outage_end) + p.publish_latency
     resent = (read >= stored) & (read < crash) & (first <= crash)
-    duplicates = int(resent.sum()) if back <= duration else 0
-    return _from_the_log("cdc", times, duration, crash_at, first, duplicates, rate * every, lag + d)
+    duplicates = int(resent.sum()) if back <= p.duration else 0
+    window = p.capture_lag + p.publish_latency
+    return _from_the_log(design, times, p, first, duplicates, p.write_rate * every, window)
 
 
 def _from_the_log(
     design: str,
     times: np.ndarray,
-    duration: float,
-    crash_at: float,
+    p: DbEvents,
     first: np.ndarray,
     duplicates: int,
     duplicates_formula: float,
@@ -363,8 +327,8 @@ def _from_the_log(
     write commits and none is lost or phantom; some are published twice."""
     return _row(
         design,
-        duration,
-        crash_at,
+        p.duration,
+        p.crash_at,
         attempts=int(times.size),
         published_at=first,
         commit_times=times,
@@ -377,3 +341,7 @@ def _from_the_log(
         duplicates_formula=duplicates_formula,
         window_formula=window_formula,
     )
+
+
+_DESIGNS = {"dual_write": _in_service, "publish_first": _in_service, "outbox": _outbox, "cdc": _cdc}
+"""How each of ``DB_EVENT_DESIGNS`` is computed."""

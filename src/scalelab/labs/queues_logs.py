@@ -414,6 +414,12 @@ class PartitionConcurrency:
         """The row of ``keys`` and ``concurrency``."""
         return row_where(self.rows, keys=keys, concurrency=concurrency)
 
+    @staticmethod
+    def hottest_key_share(keys: str) -> float:
+        """The most popular key's share of the messages under ``keys`` (one of
+        ``KEY_SPREADS``)."""
+        return float(_KEYS[check_labels("keys", (keys,), KEY_SPREADS)[0]].probabilities().max())
+
 
 def partition_concurrency(
     concurrency: tuple[int, ...] = (1, 2, 4, 8, 16),
@@ -467,7 +473,7 @@ def partition_concurrency(
     rows = []
     for spread in spreads:
         popularity = _KEYS[spread]
-        hottest = float(popularity.probabilities().max())
+        hottest = PartitionConcurrency.hottest_key_share(spread)
         for c in threads:
             system = EventDriven(
                 broker=Broker(partitions=1, partition_throughput=1e6),
