@@ -648,6 +648,22 @@ def test_ch5_acknowledgements_decide_what_a_leader_crash_loses(seed):
 
 
 @seeds
+def test_ch5_widget_a_slower_follower_loses_more_and_one_replica_loses_none(seed):
+    """05 durability widget: lengthening the followers' delay makes leader acks lose more
+    in the crash and acks=all wait that much longer; with one replica nothing is lost
+    (the partition waits for its broker)."""
+    base = dict(load=300.0, crash_at=1.5, duration=2.5, warmup=0.5, seed=seed)
+    fast, slow = (
+        {r.acks: r for r in labs.broker_durability(replication_delay=delay, **base).rows}
+        for delay in (0.01, 0.05)
+    )
+    assert slow["leader"].lost > fast["leader"].lost
+    assert slow["all"].ack_p50 - fast["all"].ack_p50 == pytest.approx(0.04, abs=0.002)
+    one = labs.broker_durability(replication=1, min_insync=1, **base).rows
+    assert all(r.lost == 0 for r in one if r.acks != "none")
+
+
+@seeds
 def test_ch5_an_idempotent_consumer_needs_a_window_longer_than_the_redelivery_gap(seed):
     """05 "Exactly-once effects": without dedup every duplicate is an effect applied
     twice; windows of 1 s and 10 s remove the producer retries (back within 0.1 s); the
