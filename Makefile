@@ -17,7 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-book: $(STAMP)  ## Build the static site, executing every notebook.
+# npm packages pinned by package-lock.json: MathJax (served by the site) and axe-core.
+NODE := node_modules/.package-lock.json
+
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+book: $(STAMP) $(NODE)  ## Build the static site, executing every notebook.
 	$(BUILD)
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
@@ -40,7 +47,7 @@ NBVAL := $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbv
 nbval: $(STAMP)
 	$(NBVAL) || (echo "nbval failed; one retry in case a kernel hung" && $(NBVAL))
 
-build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a failure.
+build-strict: $(STAMP) $(NODE)  ## The strict build from an empty _build: a warning is a failure.
 	rm -rf _build && $(BUILD) 2>&1 | tee _build.log \
 		|| (echo "build failed; one retry in case a kernel hung" && rm -rf _build \
 			&& $(BUILD) 2>&1 | tee _build.log)
@@ -48,13 +55,7 @@ build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a
 		|| (echo "the build printed warnings" && exit 1)
 	@rm -f _build.log
 
-AXE := node_modules/axe-core/axe.min.js
-
-$(AXE): package.json package-lock.json  ## axe-core from the npm registry, pinned by the lock file.
-	npm ci --no-audit --no-fund
-	@touch $@
-
-browser: $(STAMP) $(AXE)  ## Tests of the built site and of the live notebooks in JupyterLab.
+browser: $(STAMP) $(NODE)  ## Tests of the built site and of the live notebooks in JupyterLab.
 	$(BIN)/pytest tests -m "browser or built" -n 2 --dist loadfile  # JupyterLab beside the site
 
 binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.
