@@ -245,9 +245,7 @@ def test_questions_work_when_mathjax_never_loads(browser, base_url, page):
         assert [e for e in v.errors if e != failed] == []
 
 
-@pytest.mark.parametrize(
-    "name", ["02_queues_and_utilization", "05_scaling_event_driven"]
-)
+@pytest.mark.parametrize("name", ["02_queues_and_utilization", "05_scaling_event_driven"])
 def test_math_renders_with_no_network(browser, base_url, name):
     """Every request outside 127.0.0.1 is refused: the page's equations are still typeset
     (MathJax from the site), none is left as TeX source."""
