@@ -263,6 +263,42 @@ def test_math_renders_with_no_network(browser, base_url, name):
         assert v.errors == []
 
 
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_cheat_sheet_prints_on_two_pages_unclipped(browser, base_url, paper):
+    from pypdf import PdfReader
+
+    with _Visit(browser, f"{base_url}/chapters/cheat_sheet.html") as v:
+        v.page.evaluate("() => MathJax.startup.promise")
+        v.page.emulate_media(media="print")
+        clipped = v.page.evaluate(
+            """() => {
+              const main = document.querySelector('main').getBoundingClientRect();
+              const out = [];
+              for (const el of document.querySelectorAll(
+                  '.cheat-sheet table, .cheat-sheet img, .cheat-sheet mjx-container')) {
+                const box = el.getBoundingClientRect();
+                if (box.right > main.right + 1 || box.left < main.left - 1) {
+                  out.push(el.tagName + ': ' + el.textContent.slice(0, 40));
+                }
+              }
+              for (const el of document.querySelectorAll('.cheat-sheet *')) {
+                const style = getComputedStyle(el);
+                if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
+                    && style.overflowX !== 'visible') {
+                  out.push('scrolls: ' + el.className + ' ' + el.textContent.slice(0, 40));
+                }
+              }
+              return out;
+            }"""
+        )
+        pdf = v.page.pdf(format=paper)
+        assert v.offsite == [] and v.errors == []
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    print(f"cheat sheet on {paper}: {pages} pages")
+    assert pages <= 2, f"the cheat sheet prints on {pages} pages of {paper}"
+    assert clipped == [], f"clipped in print: {clipped}"
+
+
 def grade_every_question(root) -> int:
     """Answer every JupyterQuiz question under ``root`` wrongly, then rightly, checking the
     feedback each time; returns how many there were."""
