@@ -39,7 +39,7 @@ html { font-size: 12.5px !important; }
 pre { white-space: pre-wrap !important; overflow: visible !important; }
 .dropdown .toggle-details__container, .toggle-hidden, details > * {
   display: block !important; visibility: visible !important; }
-section > h1 { break-before: page; }
+span[id^="document-"] + section { break-before: page; }
 h1, h2, h3 { break-after: avoid; }
 figure, img, table, .cell_output, mjx-container[display="true"] { break-inside: avoid; }
 img { max-width: 100% !important; height: auto !important; }
