@@ -8,6 +8,8 @@ range, or dropped; tolerances say why they are what they are.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -158,6 +160,26 @@ def test_ch3_ladder_rungs(seed):
     rr = by[(10_000, "request-response")]
     assert rr.p99 < 0.1 and rr.failed_fraction == 0
     assert by[(10_000, "event-driven")].lag_growth == pytest.approx(1000 - 150, rel=0.05)
+
+
+@seeds
+def test_ch3_fewer_app_workers_are_busier_than_the_database(seed):
+    """03 "The assumptions, in the open": with 8 workers of 8 ms per app server (the
+    table's 1,000/s), the workers are busier than the database at 10,000 users, held
+    through each database call; the simulated deployment's 64 workers of 1 ms are not."""
+    naive = labs.naive_system("request-response")
+    eight = dataclasses.replace(
+        naive, app=dataclasses.replace(naive.app, workers=8, service=sl.Exponential(0.008))
+    )
+    runs = {
+        name: sl.simulate(
+            system, sl.Poisson(1000, read_fraction=1.0), 20, seed=seed, client=sl.Client(1.0)
+        ).components
+        for name, system in (("naive", naive), ("eight", eight))
+    }
+    assert labs.utilizations(10_000, "request-response")["app servers"] == 0.5
+    assert runs["eight"]["app[0]"].utilization > max(0.75, runs["eight"]["db"].utilization)
+    assert runs["naive"]["app[0]"].utilization < 0.2 < runs["naive"]["db"].utilization
 
 
 @seeds

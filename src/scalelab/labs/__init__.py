@@ -23,6 +23,7 @@ from .bottlenecks import (
     ladder,
     ladder_point,
     naive_runs,
+    naive_system,
     utilization_curves,
     utilizations,
 )
@@ -237,6 +238,7 @@ __all__ = [
     "utilizations",
     "NaiveRuns",
     "naive_runs",
+    "naive_system",
     "LadderPoint",
     "ladder_point",
     "UtilizationCurves",

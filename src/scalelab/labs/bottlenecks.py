@@ -33,6 +33,7 @@ __all__ = [
     "utilizations",
     "NaiveRuns",
     "naive_runs",
+    "naive_system",
     "LadderPoint",
     "ladder_point",
     "UtilizationCurves",
@@ -209,7 +210,30 @@ def _capacity_of(component: str, a: Assumptions) -> float:
     }[component]
 
 
-def _naive_system(architecture: str, a: Assumptions) -> RequestResponse | EventDriven:
+def naive_system(
+    architecture: str = "request-response", a: Assumptions = Assumptions()
+) -> RequestResponse | EventDriven:
+    """The naive deployment every rung starts from, as the ladder simulates it.
+
+    Each app server has 64 workers and ``1 / app_capacity`` seconds of mean work per
+    request (1 ms at the default): many threads and fast work, so the app tier never
+    limits the simulated runs (at most 2,000 requests/s), while the utilization formulas
+    plan with ``app_capacity`` per server. Fewer workers with the formulas' capacity (8
+    workers, 8 ms) would make the workers, held through each database call, run out
+    before the database does: a thread-pool effect the formulas do not model. One
+    database node of ``db_capacity_qps``
+    (4 queries at once, a pool of 32); event-driven: the same app tier publishes to a
+    broker of ``partitions`` partitions, read by ``consumers`` consumers that write to
+    that database.
+
+    Parameters
+    ----------
+    architecture : str
+        One of ``ARCHITECTURES``.
+    a : Assumptions
+        Rates and capacities.
+    """
+    check_choice("architecture", architecture, ARCHITECTURES)
     app = AppTier(servers=a.app_servers, workers=64, service=Exponential(1 / a.app_capacity))
     db = Database(capacity_qps=a.db_capacity_qps, concurrency=DB_CONCURRENCY, pool=32)
     if architecture == "request-response":
@@ -242,7 +266,7 @@ def _rung(users: int, architecture: str, a: Assumptions, seed: int, duration: fl
     simulated = load <= SIMULATE_UP_TO
     p99 = failed = growth = None
     if simulated:
-        system = _naive_system(architecture, a)
+        system = naive_system(architecture, a)
         client = Client(timeout=1.0) if architecture == "request-response" else None
         result = simulate(
             system, Poisson(load, read_fraction=1.0), duration, seed=seed, client=client
@@ -353,7 +377,7 @@ def naive_runs(
     return NaiveRuns(
         users=int(users),
         sync=simulate(
-            _naive_system("request-response", a),
+            naive_system("request-response", a),
             workload,
             duration,
             seed=seed,
@@ -361,7 +385,7 @@ def naive_runs(
             client=Client(timeout=1.0),
         ),
         async_=simulate(
-            _naive_system("event-driven", a), workload, duration, seed=seed, warmup=0.0
+            naive_system("event-driven", a), workload, duration, seed=seed, warmup=0.0
         ),
         utilization={arch: utilizations(users, arch, a) for arch in ARCHITECTURES},
     )
