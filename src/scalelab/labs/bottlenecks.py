@@ -384,9 +384,7 @@ def naive_runs(
             warmup=0.0,
             client=Client(timeout=1.0),
         ),
-        async_=simulate(
-            naive_system("event-driven", a), workload, duration, seed=seed, warmup=0.0
-        ),
+        async_=simulate(naive_system("event-driven", a), workload, duration, seed=seed, warmup=0.0),
         utilization={arch: utilizations(users, arch, a) for arch in ARCHITECTURES},
     )
 
