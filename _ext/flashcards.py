@@ -23,9 +23,10 @@ and ``\\[...\\]``, which Anki typesets.
 
 Ids. Anki recognises a note by its GUID and a deck or note type by its id, so a newer
 package re-imported over an older one updates cards in place. None of them hashes the
-wording: a note's GUID is ``guid_for("scalelab", deck, kind, key)``, where the key is the
-glossary term, the takeaway's lead, the formula's name or the question's position in its
-chapter (1, 2, ...); deck and model ids hash their names. Rewording a definition, a
+wording: a note's GUID is ``guid_for("scalelab", deck, kind, slug(key))``, where the key
+is the glossary term, the takeaway's lead, the formula's name or the question's position
+in its chapter (1, 2, ...), and the slug drops case, punctuation and typography (curly
+or straight quotes); deck and model ids hash their names. Rewording a definition, a
 takeaway, a formula or a question (or the numbers a simulation computes) updates its
 card; renaming a term, a lead or a formula, or inserting a question before others, makes
 new cards (add questions at the end of a quiz to keep the others' ids).
@@ -57,6 +58,12 @@ FORMULAS_LABEL = "cheat-formulas"
 TAKEAWAYS = "Key takeaways"
 
 
+def slug(key: str) -> str:
+    """``key`` without case, punctuation or typography (curly or straight quotes):
+    "Little's law" -> "little-s-law"."""
+    return re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+
+
 def stable_id(*parts: str) -> int:
     """An Anki id (deck, note type) from names: the same names give the same id."""
     digest = hashlib.sha256("\x1f".join((NAME, *parts)).encode()).digest()
@@ -75,7 +82,7 @@ class Card:
 
     @property
     def guid(self) -> str:
-        return genanki.guid_for(NAME, self.deck, self.kind, self.key)
+        return genanki.guid_for(NAME, self.deck, self.kind, slug(self.key))
 
     def csv_row(self) -> tuple[str, str, str, str]:
         return (plain(self.front), plain(self.back), self.source, self.link)
