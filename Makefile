@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
+# The PDF: the same doctrees written as one page (no notebook runs again), then printed by
+# Chromium (scripts/book_pdf.py) to _build/html/downloads/scalelab.pdf.
+SINGLE := $(BIN)/jupyter-book build . -W -n --keep-going --builder singlehtml
 PORT ?= 8000
 
 .PHONY: book test lint unit nbval build-strict browser binder serve lab live bench strip outputs clean
@@ -17,8 +20,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-book: $(STAMP)  ## Build the static site, executing every notebook.
+# npm packages pinned by package-lock.json: MathJax (served by the site) and axe-core.
+NODE := node_modules/.package-lock.json
+
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+book: $(STAMP) $(NODE)  ## Build the site (executing every notebook), the deck and the PDF.
 	$(BUILD)
+	$(SINGLE)
+	$(BIN)/python scripts/book_pdf.py
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 test: lint unit nbval build-strict browser binder  ## Everything CI checks.
@@ -40,21 +52,17 @@ NBVAL := $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-sanitize-with nbv
 nbval: $(STAMP)
 	$(NBVAL) || (echo "nbval failed; one retry in case a kernel hung" && $(NBVAL))
 
-build-strict: $(STAMP)  ## The strict build from an empty _build: a warning is a failure.
+build-strict: $(STAMP) $(NODE)  ## The strict build from an empty _build (and the PDF): a warning is a failure.
 	rm -rf _build && $(BUILD) 2>&1 | tee _build.log \
 		|| (echo "build failed; one retry in case a kernel hung" && rm -rf _build \
 			&& $(BUILD) 2>&1 | tee _build.log)
+	$(SINGLE) 2>&1 | tee -a _build.log
 	@! grep -E ": (WARNING|ERROR|CRITICAL):|build finished with problems" _build.log \
 		|| (echo "the build printed warnings" && exit 1)
 	@rm -f _build.log
+	$(BIN)/python scripts/book_pdf.py
 
-AXE := node_modules/axe-core/axe.min.js
-
-$(AXE): package.json package-lock.json  ## axe-core from the npm registry, pinned by the lock file.
-	npm ci --no-audit --no-fund
-	@touch $@
-
-browser: $(STAMP) $(AXE)  ## Tests of the built site and of the live notebooks in JupyterLab.
+browser: $(STAMP) $(NODE)  ## Tests of the built site and of the live notebooks in JupyterLab.
 	$(BIN)/pytest tests -m "browser or built" -n 2 --dist loadfile  # JupyterLab beside the site
 
 binder: $(STAMP)  ## Binder-equivalent: a fresh venv from requirements.txt runs every notebook.

@@ -17,6 +17,9 @@
 - Figures are saved by matplotlib as 24-bit PNGs; after the build each PNG in
   ``_images`` is re-encoded with a 256-colour palette (line charts use a handful of
   colours, so nothing visible changes) and kept only if that is smaller.
+- MathJax is served from the site (``_static/mathjax``, copied from the npm package
+  pinned by ``package-lock.json``), so equations render offline, where a CDN is blocked,
+  and in the PDF. Only the parts the CHTML output loads are copied (about 6 MB).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import sys
 from pathlib import Path
 
 from PIL import Image
+from sphinx.errors import ExtensionError
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.docstrings import prepare_docstring
 
@@ -90,6 +94,40 @@ def _compress_images(app, exception) -> None:
             compress_png(path)
 
 
+MATHJAX = Path(__file__).resolve().parents[1] / "node_modules" / "mathjax" / "es5"
+# The entry point named by ``mathjax_path`` in _config.yml, the fonts of its output, and
+# what it loads on demand: TeX extensions (autoload), the menu and accessibility parts.
+MATHJAX_PARTS = (
+    "tex-mml-chtml.js",
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "a11y",
+    "ui",
+    "sre",
+)
+
+
+def _check_mathjax(app) -> None:
+    if app.builder.format == "html" and not MATHJAX.is_dir():
+        raise ExtensionError(
+            f"MathJax is served from the site but {MATHJAX} is missing; run `npm ci` "
+            "(`make book` does) to install the version pinned in package-lock.json"
+        )
+
+
+def _copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir, "_static", "mathjax")
+    for part in MATHJAX_PARTS:
+        source = MATHJAX / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / part)
+
+
 def _constant_docstring(app, what, name, obj, options, lines) -> None:
     """The docstring of a re-exported constant, from the module that defines it."""
     if what != "data" or not name.startswith("scalelab."):
@@ -114,5 +152,7 @@ def setup(app):
     app.connect("html-page-context", _live_launch_buttons, priority=600)
     app.connect("build-finished", _compress_images)
     app.connect("build-finished", _serve_live_notebooks)
+    app.connect("builder-inited", _check_mathjax)
+    app.connect("build-finished", _copy_mathjax)
     app.connect("autodoc-process-docstring", _constant_docstring)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -36,17 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Hosts a page may contact when a reader views it. Tests answer these requests with a
-# stub, so no test depends on the network.
-VIEW_TIME_CDNS = {
-    "cdn.jsdelivr.net": "MathJax 3, for the equations (Sphinx and JupyterQuiz load it)",
-}
-# The MathJax stub: what JupyterQuiz and Sphinx call on a loaded MathJax 3, doing nothing.
-MATHJAX_STUB = (
-    "window.MathJax = Object.assign(window.MathJax || {}, {version: '3.2.2', "
-    "typeset: function () {}, typesetPromise: function () "
-    "{ return Promise.resolve(); }});"
-)
+# MathJax is served by the site itself (_static/mathjax); a page contacts no other host.
+LOCAL_MATHJAX = "/_static/mathjax/"
 
 # Console messages the theme prints that are not errors of ours, matched by exact text.
 HARMLESS_CONSOLE = frozenset(
@@ -127,7 +118,7 @@ class _Visit:
         self.mathjax = mathjax
         self.errors: list[str] = []
         self.offsite: list[str] = []
-        self.cdn: list[str] = []
+        self.blocked: list[str] = []
         self.context = browser.new_context()
         self.page = self.context.new_page()
         self.page.on("console", self._console)
@@ -143,19 +134,11 @@ class _Visit:
 
     def _route(self, route) -> None:
         host = urlparse(route.request.url).hostname or ""
-        if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
-            route.continue_()
-        elif host in VIEW_TIME_CDNS and "mathjax" in route.request.url and not self.mathjax:
-            self.cdn.append(route.request.url)
+        if LOCAL_MATHJAX in route.request.url and not self.mathjax:
+            self.blocked.append(route.request.url)
             route.abort()
-        elif host in VIEW_TIME_CDNS:
-            self.cdn.append(route.request.url)
-            script = route.request.resource_type == "script"
-            route.fulfill(
-                status=200,
-                body=MATHJAX_STUB if "mathjax" in route.request.url else "",
-                content_type="application/javascript" if script else "text/plain",
-            )
+        elif host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
+            route.continue_()
         else:
             self.offsite.append(route.request.url)
             route.abort()
@@ -251,14 +234,69 @@ def test_self_grading_questions_grade_in_the_browser(browser, base_url, page):
 
 @pytest.mark.parametrize("page", _chapter_pages()[:2], ids=lambda p: p.stem)
 def test_questions_work_when_mathjax_never_loads(browser, base_url, page):
-    """An offline reader (or a CDN slower than JupyterQuiz's 500 ms wait): the page holds
-    only MathJax's configuration, and the questions must still render and grade."""
+    """MathJax slower than JupyterQuiz's 500 ms wait (or missing): the page holds only
+    MathJax's configuration, and the questions must still render and grade."""
     with _Visit(browser, f"{base_url}/{page.relative_to(SITE).as_posix()}", mathjax=False) as v:
         v.page.wait_for_timeout(800)
+        assert v.blocked, "the page did not ask for MathJax"
         assert v.page.evaluate("typeof window.MathJax.typeset") == "undefined", "MathJax loaded"
         assert grade_every_question(v.page.locator("body")) >= 3
         failed = "Failed to load resource: net::ERR_FAILED"
         assert [e for e in v.errors if e != failed] == []
+
+
+@pytest.mark.parametrize("name", ["02_queues_and_utilization", "05_scaling_event_driven"])
+def test_math_renders_with_no_network(browser, base_url, name):
+    """Every request outside 127.0.0.1 is refused: the page's equations are still typeset
+    (MathJax from the site), none is left as TeX source."""
+    with _Visit(browser, f"{base_url}/chapters/{name}.html") as v:
+        typeset = v.page.evaluate(
+            "() => MathJax.startup.promise.then("
+            "() => document.querySelectorAll('main mjx-container').length)"
+        )
+        sources = v.page.locator("main span.math, main div.math").count()
+        text = v.page.inner_text("main")
+        assert v.offsite == []
+        assert sources > 0, "no math on the page; pick another"
+        assert typeset >= sources, f"{typeset} of {sources} equations typeset"
+        assert "\\(" not in text and "\\[" not in text and "$$" not in text
+        assert v.errors == []
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_cheat_sheet_prints_on_two_pages_unclipped(browser, base_url, paper):
+    from pypdf import PdfReader
+
+    with _Visit(browser, f"{base_url}/chapters/cheat_sheet.html") as v:
+        v.page.evaluate("() => MathJax.startup.promise")
+        v.page.emulate_media(media="print")
+        clipped = v.page.evaluate(
+            """() => {
+              const main = document.querySelector('main').getBoundingClientRect();
+              const out = [];
+              for (const el of document.querySelectorAll(
+                  '.cheat-sheet table, .cheat-sheet img, .cheat-sheet mjx-container')) {
+                const box = el.getBoundingClientRect();
+                if (box.right > main.right + 1 || box.left < main.left - 1) {
+                  out.push(el.tagName + ': ' + el.textContent.slice(0, 40));
+                }
+              }
+              for (const el of document.querySelectorAll('.cheat-sheet *')) {
+                const style = getComputedStyle(el);
+                if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
+                    && style.overflowX !== 'visible') {
+                  out.push('scrolls: ' + el.className + ' ' + el.textContent.slice(0, 40));
+                }
+              }
+              return out;
+            }"""
+        )
+        pdf = v.page.pdf(format=paper)
+        assert v.offsite == [] and v.errors == []
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    print(f"cheat sheet on {paper}: {pages} pages")
+    assert pages <= 2, f"the cheat sheet prints on {pages} pages of {paper}"
+    assert clipped == [], f"clipped in print: {clipped}"
 
 
 def grade_every_question(root) -> int:

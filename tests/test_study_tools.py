@@ -1,0 +1,128 @@
+"""The study tools built with the book: the PDF (``scripts/book_pdf.py``) and the printable
+cheat sheet (printed in Chromium by ``tests/test_site.py``). The flashcards have their own
+file.
+
+The PDF tests read ``_build/html/downloads/scalelab.pdf`` (``make build-strict`` or
+``make book`` writes it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from conftest import ROOT, SITE
+
+PDF = SITE / "downloads" / "scalelab.pdf"
+SINGLE_PAGE = ROOT / "_build" / "singlehtml" / "book.html"
+
+
+def _normal(text: str) -> str:
+    """Ligatures undone, curly quotes straightened, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text.replace("\u201c", '"').replace("\u201d", '"'))
+
+
+@cache
+def _pdf():
+    from pypdf import PdfReader
+
+    if not PDF.exists():
+        pytest.fail(f"{PDF} is missing; run `make book` (or `make build-strict`)")
+    reader = PdfReader(PDF)
+    return reader, _normal(" ".join(page.extract_text() for page in reader.pages))
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [entry["file"] for entry in part["chapters"]]
+    return files
+
+
+def _title(file: str) -> str:
+    path = next(p for p in ROOT.glob(file + ".*") if p.suffix in (".md", ".ipynb"))
+    if path.suffix == ".ipynb":
+        text = nbformat.read(path, as_version=4).cells[0].source
+    else:
+        text = path.read_text()
+    heading = next(line for line in text.splitlines() if line.startswith("# "))
+    return _normal(re.sub(r"[`*]", "", heading[2:]))
+
+
+@pytest.mark.built
+def test_pdf_has_every_chapter_title():
+    _, text = _pdf()
+    titles = [_title(f) for f in _toc_files()]
+    assert len(titles) >= 20
+    missing = [t for t in titles if t not in text]
+    assert missing == [], f"chapter titles not in the PDF: {missing}"
+
+
+@pytest.mark.built
+def test_pdf_has_every_figure():
+    reader, _ = _pdf()
+    drawn = sum(len(page.images) for page in reader.pages)
+    figures = SINGLE_PAGE.read_text(encoding="utf-8").count("<img ")
+    assert figures >= 60, "the single-page book has too few figures; was it built?"
+    assert drawn >= figures, f"{drawn} images in the PDF, {figures} in the book"
+
+
+@pytest.mark.built
+def test_pdf_has_typeset_math_and_no_source_syntax():
+    _, text = _pdf()
+    leftovers = ["\\(", "\\[", "$$", "\\frac", "\\lambda", "{glue", "{term}", "{ref}", "{cite"]
+    leftovers += ["```", ":::", "(cheat-sheet)=", "{math}"]
+    found = {s: text.count(s) for s in leftovers if s in text}
+    assert found == {}, f"raw TeX or MyST in the PDF: {found}"
+    # Typeset equations: MathJax draws lambda and rho as glyphs.
+    assert text.count("\N{GREEK SMALL LETTER LAMDA}") >= 20
+    assert text.count("\N{GREEK SMALL LETTER RHO}") >= 20
+
+
+@pytest.mark.built
+def test_pdf_has_no_widgets_and_no_colab_cell():
+    _, text = _pdf()
+    markers = ("google.colab", "run_line_magic", "interactive(children", "VBox(", "Slider(")
+    for marker in markers:
+        assert marker not in text, f"{marker!r} is in the PDF"
+    assert "Solution to Exercise" in text, "solutions should be printed"
+
+
+@pytest.mark.built
+def test_readme_states_the_pdf_size():
+    stated = re.search(r"scalelab\.pdf[^\n]*?\(([\d.]+) MB", (ROOT / "README.md").read_text())
+    assert stated, "README should state the PDF's size as 'scalelab.pdf ... (N MB'"
+    actual = PDF.stat().st_size / 1e6
+    assert abs(float(stated.group(1)) - actual) <= 0.25 * actual, f"the PDF is {actual:.1f} MB"
+
+
+def test_cheat_sheet_names_every_formula_the_issue_lists():
+    text = (ROOT / "chapters" / "cheat_sheet.md").read_text()
+    for name in (
+        "Little's law",
+        "Utilization",
+        "M/M/1",
+        "Erlang C",
+        "The knee",
+        "Drain time",
+        "Partitions needed",
+        "Che's approximation",
+        "Stale-read fraction",
+        "Fan-out tail",
+    ):
+        assert f"| {name}" in text, f"{name} is not a row of the formulas table"
+
+
+def test_book_pdf_refuses_a_missing_build(tmp_path: Path):
+    from conftest import load_script
+
+    book_pdf = load_script(ROOT / "scripts" / "book_pdf.py")
+    with pytest.raises(SystemExit, match="singlehtml"):
+        book_pdf.print_book(tmp_path, tmp_path / "out.pdf")
