@@ -260,17 +260,18 @@ def question_cards(doctree: nodes.document, chapter: Chapter) -> list[Card]:
     ]
 
 
-def formula_cards(doctree: nodes.document, section_id: str, url: str) -> list[Card]:
-    """One card per row of the formulas table: its name -> the formula and where."""
-    section = next(s for s in doctree.findall(nodes.section) if section_id in s["ids"])
-    table = section.next_node(nodes.table)
+def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card]:
+    """One card per row of the formulas table, the first after the label (a heading is a
+    section, or a rubric inside a container): its name -> the formula and where."""
+    heading = next(n for n in doctree.findall(nodes.Element) if label_id in n["ids"])
+    table = heading.next_node(nodes.table, siblings=True)
     header = [entry.astext().strip() for entry in table.next_node(nodes.thead).findall(nodes.entry)]
     what, formula, where = (header.index(column) for column in ("What", "Formula", "Where"))
     cards = []
     for row in table.next_node(nodes.tbody).children:
         name = row[what].astext().strip()
         reference = row[where].next_node(nodes.reference)
-        link = urljoin(url, reference["refuri"]) if reference else f"{url}#{section_id}"
+        link = urljoin(url, reference["refuri"]) if reference else f"{url}#{label_id}"
         cards.append(
             Card(
                 deck="Formulas",
@@ -302,9 +303,9 @@ def collect(app) -> list[Card]:
         chapter = Chapter.from_docname(docname, url(docname))
         cards += takeaway_cards(doctree, chapter) + question_cards(doctree, chapter)
     if FORMULAS_LABEL in std.labels:
-        docname, section_id, _ = std.labels[FORMULAS_LABEL]
+        docname, label_id, _ = std.labels[FORMULAS_LABEL]
         doctree = env.get_and_resolve_doctree(docname, builder)
-        cards += formula_cards(doctree, section_id, url(docname))
+        cards += formula_cards(doctree, label_id, url(docname))
     duplicates = [guid for guid, n in Counter(c.guid for c in cards).items() if n > 1]
     if duplicates:
         keys = [(c.deck, c.kind, c.key) for c in cards if c.guid in duplicates]

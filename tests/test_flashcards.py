@@ -10,6 +10,7 @@ import re
 import sqlite3
 import zipfile
 from pathlib import Path
+from textwrap import indent
 from types import SimpleNamespace
 from urllib.parse import unquote, urlparse
 
@@ -95,21 +96,24 @@ def glossary_doctree() -> nodes.document:
     return doc
 
 
-FORMULAS = _rst(
-    """
-Cheat sheet
-===========
-
-Formulas
---------
-
+TABLE = """
 ============  =====================  ===========================================
 What          Formula                Where
 ============  =====================  ===========================================
 Little's law  :math:`L = \\lambda W`   `Queues <02_queues.html#littles-law>`_
 Availability  :math:`a^n`            Chapter 1
 ============  =====================  ===========================================
+
+====  =
+What  x
+====  =
+Not   a
+====  =
 """
+# The formulas under a section heading, or under a rubric (a heading inside a div).
+FORMULAS = _rst(f"Cheat sheet\n===========\n\nFormulas\n--------\n{TABLE}")
+FORMULAS_IN_A_DIV = _rst(
+    ".. container::\n\n   .. rubric:: Formulas\n      :name: formulas\n" + indent(TABLE, "   ")
 )
 
 
@@ -170,8 +174,9 @@ def test_a_chapter_without_a_quiz_has_no_question_cards():
     assert fc.quiz_questions("var questionsX; fetch(url)") == []
 
 
-def test_a_formula_row_is_its_name_to_the_formula_and_where():
-    little, availability = fc.formula_cards(FORMULAS, "formulas", URL + "cheat_sheet.html")
+@pytest.mark.parametrize("doctree", [FORMULAS, FORMULAS_IN_A_DIV], ids=["section", "rubric"])
+def test_a_formula_row_is_its_name_to_the_formula_and_where(doctree):
+    little, availability = fc.formula_cards(doctree, "formulas", URL + "cheat_sheet.html")
     assert (little.front, little.back) == ("Little's law", r"<p>\(L = \lambda W\)</p>")
     assert little.source == "Queues"
     assert little.link == URL + "02_queues.html#littles-law"
@@ -255,13 +260,19 @@ def test_only_a_successful_html_build_writes_cards(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _markdown(path: Path) -> str:
+    cells = nbformat.read(path, as_version=4).cells
+    return "".join(c.source for c in cells if c.cell_type == "markdown")
+
+
 def test_every_chapter_and_its_live_notebook_link_to_the_deck_and_csv():
+    """The chapter relative to the site, its live notebook to the published site."""
     for path in _chapter_notebooks():
-        live = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
-        for notebook, prefix in ((nbformat.read(path, as_version=4), "../"), (live, BASEURL)):
-            text = "".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        chapter, live = _markdown(path), _markdown(ROOT / "notebooks" / path.name)
+        for text, prefix in ((chapter, "../"), (live, BASEURL)):
             for suffix in ("apkg", "csv"):
                 assert f'href="{prefix}downloads/scalelab-flashcards.{suffix}"' in text, path.name
+        assert "<study-tools>`" in chapter, f"{path.name}: no link to the study-tools page"
 
 
 # --- the built deck and CSV ----------------------------------------------------------------
