@@ -9,6 +9,7 @@ import json
 import re
 import sqlite3
 import zipfile
+from itertools import takewhile
 from pathlib import Path
 from textwrap import indent
 from types import SimpleNamespace
@@ -342,9 +343,10 @@ def formula_names() -> list[str]:
     sheet = CHAPTERS / "cheat_sheet.md"
     if not sheet.exists():
         return []
-    section = sheet.read_text().split("(cheat-formulas)=")[1].split("\n#")[0]
-    rows = [line for line in section.splitlines() if line.startswith("|")]
-    return [row.split("|")[1].strip() for row in rows[2:]]
+    lines = sheet.read_text().split("(cheat-formulas)=")[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = list(takewhile(lambda line: line.startswith("|"), lines[start:]))
+    return [row.split("|")[1].strip() for row in table[2:]]  # after the header and |---|
 
 
 @pytest.mark.built
