@@ -8,6 +8,8 @@ Markdown, so each chapter becomes a notebook that reads like its page:
   (``{py:func}`` ...) become links to the published pages (``html.baseurl`` in
   ``_config.yml``; anchors and titles from the built site's ``objects.inv``);
 - ``{glue:text}`` becomes the value the published page shows (from the build);
+- HTML links to the site's downloads (``href="../downloads/..."``, the flashcards) point
+  to the published site;
 - an exercise becomes a bold title (its number as on the page) and its text; a gated
   solution, prose and code with its output from the build, goes into a folded
   ``<details>`` block;
@@ -67,6 +69,7 @@ ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]+)`")
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})[ \t]*(?:\{(?P<directive>[\w:-]+)\})?(?P<rest>.*)$")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
+DOWNLOADS = 'href="../downloads/'
 
 
 PY_ROLES = ("py:func", "py:class", "py:data", "py:meth", "py:attr", "py:mod")
@@ -190,9 +193,13 @@ class Chapter:
     # --- inline Markdown ----------------------------------------------------------------
 
     def inline(self, text: str) -> str:
-        """Markdown with labels dropped and roles resolved; code fences left as they are."""
+        """Markdown with labels dropped, roles resolved and download links absolute; code
+        fences left as they are."""
+        downloads = f'href="{self.site.url("downloads/")}'
         return "\n".join(
-            part if isinstance(part, Code) else ROLE.sub(self._role, LABEL_LINE.sub("", part))
+            part
+            if isinstance(part, Code)
+            else ROLE.sub(self._role, LABEL_LINE.sub("", part)).replace(DOWNLOADS, downloads)
             for part in segments(text)
         )
 
