@@ -10,7 +10,7 @@ only the pages this run wrote, so an incremental build writes the same files:
   lead (``**Little's law.** ...``): "Chapter N, <name>: <lead>" -> the rest of the bullet.
   A bullet without a lead stops the build.
 - **Formulas**: each row of the table in the section labelled ``cheat-formulas``
-  (columns What | Formula | Where): the name -> the formula and where it comes from.
+  (columns What | Formula | Where): the name -> the formula and the chapter it links to.
 - **Self-check questions**: the JupyterQuiz data that each chapter's quiz cell outputs
   (``var questions<id>=[...]``, with the answers the chapter computed): the question and
   its options -> the correct answer and its explanation.
@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from string import ascii_uppercase
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import genanki
 from docutils import nodes
@@ -272,6 +272,13 @@ def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card
         name = row[what].astext().strip()
         reference = row[where].next_node(nodes.reference)
         link = urljoin(url, reference["refuri"]) if reference else f"{url}#{label_id}"
+        # "Ch. 2" in the table; the chapter's full name on the card, as on the others.
+        target = "chapters/" + urlparse(link).path.rpartition("/")[2].removesuffix(".html")
+        source = (
+            Chapter.from_docname(target, link).title
+            if CHAPTER.match(target)
+            else row[where].astext().strip()
+        )
         cards.append(
             Card(
                 deck="Formulas",
@@ -279,7 +286,7 @@ def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card
                 key=name,
                 front=html.escape(name, quote=False),
                 back=to_html(*row[formula].children),
-                source=row[where].astext().strip(),
+                source=source,
                 link=link,
             )
         )

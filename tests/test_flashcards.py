@@ -179,7 +179,7 @@ def test_a_chapter_without_a_quiz_has_no_question_cards():
 def test_a_formula_row_is_its_name_to_the_formula_and_where(doctree):
     little, availability = fc.formula_cards(doctree, "formulas", URL + "cheat_sheet.html")
     assert (little.front, little.back) == ("Little's law", r"<p>\(L = \lambda W\)</p>")
-    assert little.source == "Queues"
+    assert little.source == "Chapter 2, Queues"  # the linked chapter, named as elsewhere
     assert little.link == URL + "02_queues.html#littles-law"
     assert availability.link == URL + "cheat_sheet.html#formulas"
 
