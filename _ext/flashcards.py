@@ -231,9 +231,6 @@ def question_card(question: dict, position: int, chapter: Chapter, anchor: str) 
         back = f"<p><b>{options[question['answers'].index(correct)]}</b></p><p>{feedback}</p>"
     elif question["type"] == "numeric":
         back = f"<p>{feedback.removeprefix('Correct: ')}</p>"
-        if correct["type"] == "range":
-            low, high = correct["range"]
-            back += f"<p>Accepted: {low:.4g} to {high:.4g}.</p>"
     else:
         raise ValueError(f"{chapter.title}: question type {question['type']!r} not handled")
     return Card(
@@ -284,7 +281,7 @@ def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card
                 deck="Formulas",
                 kind="formula",
                 key=name,
-                front=html.escape(name, quote=False),
+                front=f"Formula: {html.escape(name, quote=False)}",
                 back=to_html(*row[formula].children),
                 source=source,
                 link=link,

@@ -57,6 +57,10 @@ def test_quiz_helpers():
     assert sl.quiz.numeric_question("x?", 0.0, abs_tol=0.5)["answers"][0]["range"] == [-0.5, 0.5]
     exact = sl.quiz.numeric_question("x?", 120, rel_tol=0.0)["answers"][0]
     assert exact["type"] == "value" and exact["value"] == 120.0
+    # The answer as a reader writes it, not in scientific notation.
+    for value, shown in ((11_574.07, "11,574"), (71.4286, "71.43"), (0.05, "0.05")):
+        feedback = sl.quiz.numeric_question("x?", value)["answers"][0]["feedback"]
+        assert feedback.startswith(f"Correct: {shown}.")
     c = sl.quiz.choice_question("y?", [("a", True, "yes"), ("b", False, "no")])
     assert [a["correct"] for a in c["answers"]] == [True, False]
     with pytest.raises(ValueError, match="exactly one correct"):

@@ -67,10 +67,15 @@ def numeric_question(
         "type": "numeric",
         "precision": 4,
         "answers": [
-            {**accepted, "correct": True, "feedback": f"Correct: {value:.4g}.{note}"},
+            {**accepted, "correct": True, "feedback": f"Correct: {_readable(value)}.{note}"},
             {"type": "default", "feedback": f"Not quite; try again.{note}"},
         ],
     }
+
+
+def _readable(value: float) -> str:
+    """``value`` as a reader writes it: 11,574 and 19,800, not 1.157e+04; 71.43, 0.05."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def choice_question(question: str, options: list[tuple[str, bool, str]]) -> dict:
