@@ -153,8 +153,11 @@ class _Visit:
         self.close()
 
 
-@pytest.fixture(params=_pages(), ids=lambda p: p.stem)
+@pytest.fixture(scope="module", params=_pages(), ids=lambda p: p.stem)
 def visit(request, browser, base_url):
+    """One load of each page, shared by the read-only checks below (pytest groups the
+    tests by page): each load typesets the page's equations, so loading once per check
+    would cost minutes."""
     page = request.param.relative_to(SITE).as_posix()
     with _Visit(browser, f"{base_url}/{page}") as v:
         yield v
