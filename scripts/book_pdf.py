@@ -5,7 +5,8 @@ is served from 127.0.0.1 and every other request is refused, so the PDF is exact
 the book holds: MathJax comes from the site (``_static/mathjax``), figures from
 ``_images``. Solutions are printed open after their exercise, as in a textbook;
 interactive parts (the theme's buttons and sidebars, the self-check questions' answer
-buttons) are left out. Writes ``_build/html/downloads/scalelab.pdf``.
+buttons) are left out; links to the downloads (the deck, this PDF) point to the
+published site (``html.baseurl``). Writes ``_build/html/downloads/scalelab.pdf``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE = ROOT / "_build" / "singlehtml"
@@ -50,6 +53,19 @@ _WAIT_FOR_MATH = """
     ? window.MathJax.startup.promise.then(() => document.querySelectorAll('mjx-container').length)
     : 0
 """
+
+
+# The site links its downloads (the deck, this PDF) relatively; in the PDF they point to
+# the published site.
+_PUBLISHED_DOWNLOADS = """
+base => document.querySelectorAll('a[href^="../downloads/"]').forEach(
+    a => { a.href = base + a.getAttribute('href').slice(3); })
+"""
+
+
+def published_site() -> str:
+    """``html.baseurl`` of ``_config.yml``: where the site is published."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -90,6 +106,7 @@ def print_book(single: Path = SINGLE, pdf: Path = PDF) -> dict:
             page.goto(f"http://127.0.0.1:{port}/book.html", wait_until="load")
             page.wait_for_load_state("networkidle")
             equations = page.evaluate(_WAIT_FOR_MATH)
+            page.evaluate(_PUBLISHED_DOWNLOADS, published_site())
             page.add_style_tag(content=PRINT_CSS)
             page.emulate_media(media="print")
             pdf.parent.mkdir(parents=True, exist_ok=True)

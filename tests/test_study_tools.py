@@ -96,6 +96,21 @@ def test_pdf_has_no_widgets_and_no_colab_cell():
 
 
 @pytest.mark.built
+def test_pdf_links_the_downloads_on_the_published_site():
+    reader, _ = _pdf()
+    site = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    uris = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annotation in page.get("/Annots") or []
+        if "/URI" in annotation.get_object().get("/A", {})
+    ]
+    downloads = [u for u in uris if "downloads/" in u]
+    assert len(downloads) >= 3, "the deck, the CSV and the PDF are linked from the intro"
+    assert all(u.startswith(site + "downloads/") for u in downloads), downloads
+
+
+@pytest.mark.built
 def test_readme_states_the_pdf_size():
     stated = re.search(r"scalelab\.pdf[^\n]*?\(([\d.]+) MB", (ROOT / "README.md").read_text())
     assert stated, "README should state the PDF's size as 'scalelab.pdf ... (N MB'"
