@@ -3,10 +3,10 @@
 Run after ``jupyter-book build . --builder singlehtml`` (``make book`` runs both). The page
 is served from 127.0.0.1 and every other request is refused, so the PDF is exactly what
 the book holds: MathJax comes from the site (``_static/mathjax``), figures from
-``_images``. Solutions are printed open after their exercise, as in a textbook;
-interactive parts (the theme's buttons and sidebars, the self-check questions' answer
-buttons) are left out; links to the downloads (the deck, this PDF) point to the
-published site (``html.baseurl``). Writes ``_build/html/downloads/scalelab.pdf``.
+``_images``. Solutions are printed open after their exercise, as in a textbook; the
+theme's buttons and sidebars are left out; the self-check questions print as they look
+(their answers are in the flashcards); links to the downloads (the deck, this PDF) point
+to the published site (``html.baseurl``). Writes ``_build/html/downloads/scalelab.pdf``.
 """
 
 from __future__ import annotations
