@@ -56,6 +56,12 @@ CHAPTER = re.compile(r"^chapters/(?P<number>\d+)_(?P<slug>\w+)$")
 QUIZ = re.compile(r"var questions\w*\s*=\s*(?=\[)")
 FORMULAS_LABEL = "cheat-formulas"
 TAKEAWAYS = "Key takeaways"
+# File names cannot hold the hyphens of the chapters' words; deck names put them back.
+HYPHENATED = {
+    "trade offs": "trade-offs",
+    "request response": "request-response",
+    "event driven": "event-driven",
+}
 
 
 def slug(key: str) -> str:
@@ -91,13 +97,16 @@ class Card:
 @dataclass(frozen=True)
 class Chapter:
     number: int
-    name: str  # from the file name: "02_queues_and_utilization" -> "Queues and utilization"
+    name: str  # from the file name: "06_trade_offs" -> "Trade-offs"
     url: str  # of its page
 
     @classmethod
     def from_docname(cls, docname: str, url: str) -> Chapter:
         m = CHAPTER.match(docname)
-        return cls(int(m["number"]), m["slug"].replace("_", " ").capitalize(), url)
+        name = m["slug"].replace("_", " ")
+        for words, written in HYPHENATED.items():
+            name = name.replace(words, written)
+        return cls(int(m["number"]), name.capitalize(), url)
 
     @property
     def deck(self) -> str:
@@ -269,12 +278,11 @@ def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card
         name = row[what].astext().strip()
         reference = row[where].next_node(nodes.reference)
         link = urljoin(url, reference["refuri"]) if reference else f"{url}#{label_id}"
-        # "Ch. 2" in the table; the chapter's full name on the card, as on the others.
+        # "Ch. 2" in the table; the chapter's full name on the card, as on the others (a row
+        # that links no chapter, such as "arithmetic", comes from the cheat sheet).
         target = "chapters/" + urlparse(link).path.rpartition("/")[2].removesuffix(".html")
         source = (
-            Chapter.from_docname(target, link).title
-            if CHAPTER.match(target)
-            else row[where].astext().strip()
+            Chapter.from_docname(target, link).title if CHAPTER.match(target) else "Cheat sheet"
         )
         cards.append(
             Card(

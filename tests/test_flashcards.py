@@ -182,6 +182,7 @@ def test_a_formula_row_is_its_name_to_the_formula_and_where(doctree):
     assert little.source == "Chapter 2, Queues"  # the linked chapter, named as elsewhere
     assert little.link == URL + "02_queues.html#littles-law"
     assert availability.link == URL + "cheat_sheet.html#formulas"
+    assert availability.source == "Cheat sheet"
 
 
 # --- ids -----------------------------------------------------------------------------------
@@ -291,6 +292,11 @@ def built(tmp_path_factory) -> SimpleNamespace:
     with BUILT_CSV.open(newline="", encoding="utf-8") as f:
         header, *rows = list(csv.reader(f))
     return SimpleNamespace(notes=notes, decks=decks, header=header, rows=rows)
+
+
+def test_deck_names_keep_the_chapters_hyphens():
+    names = {fc.Chapter.from_docname(f"chapters/{p.stem}", "").deck for p in CHAPTERS.glob("0*")}
+    assert {"04 Scaling request-response", "05 Scaling event-driven", "06 Trade-offs"} <= names
 
 
 def _deck(path: Path) -> str:
