@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 BUILD := $(BIN)/jupyter-book build . -W -n --keep-going
 # The PDF: the same doctrees written as one page (no notebook runs again), then printed by
 # Chromium (scripts/book_pdf.py) to _build/html/downloads/scalelab.pdf.
-SINGLE := $(BIN)/jupyter-book build . -W -n --keep-going --builder singlehtml
+SINGLE := $(BUILD) --builder singlehtml
 PORT ?= 8000
 
 .PHONY: book test lint unit nbval build-strict browser binder serve lab live bench strip outputs clean

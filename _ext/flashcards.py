@@ -276,14 +276,15 @@ def formula_cards(doctree: nodes.document, label_id: str, url: str) -> list[Card
     cards = []
     for row in table.next_node(nodes.tbody).children:
         name = row[what].astext().strip()
+        # "Ch. 2" in the table; the chapter's full name on the card, as on the others. A
+        # row that links no chapter ("arithmetic") is from the cheat sheet.
+        link, source = f"{url}#{label_id}", "Cheat sheet"
         reference = row[where].next_node(nodes.reference)
-        link = urljoin(url, reference["refuri"]) if reference else f"{url}#{label_id}"
-        # "Ch. 2" in the table; the chapter's full name on the card, as on the others (a row
-        # that links no chapter, such as "arithmetic", comes from the cheat sheet).
-        target = "chapters/" + urlparse(link).path.rpartition("/")[2].removesuffix(".html")
-        source = (
-            Chapter.from_docname(target, link).title if CHAPTER.match(target) else "Cheat sheet"
-        )
+        if reference:
+            link = urljoin(url, reference["refuri"])
+            page = "chapters/" + urlparse(link).path.rpartition("/")[2].removesuffix(".html")
+            if CHAPTER.match(page):
+                source = Chapter.from_docname(page, link).title
         cards.append(
             Card(
                 deck="Formulas",

@@ -38,35 +38,25 @@ def time_notebook(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_book() -> float:
-    shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    start = time.perf_counter()
+def _jupyter_book(*options: str) -> None:
     subprocess.run(
-        [_tool("jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going", "-q"],
+        [_tool("jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going", "-q", *options],
         check=True,
         capture_output=True,
     )
+
+
+def time_book() -> float:
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    start = time.perf_counter()
+    _jupyter_book()
     return time.perf_counter() - start
 
 
 def time_pdf() -> float:
     """Seconds for the PDF after :func:`time_book` (what ``make book`` runs after the site)."""
     start = time.perf_counter()
-    subprocess.run(
-        [
-            _tool("jupyter-book"),
-            "build",
-            str(ROOT),
-            "-W",
-            "-n",
-            "--keep-going",
-            "-q",
-            "--builder",
-            "singlehtml",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    _jupyter_book("--builder", "singlehtml")
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "book_pdf.py")], check=True, capture_output=True
     )

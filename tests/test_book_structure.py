@@ -7,27 +7,19 @@ import re
 import sys
 
 import yaml
-from conftest import CHAPTERS, ROOT, notebooks
+from conftest import CHAPTERS, ROOT, notebooks, toc_files
 
 TITLE = re.compile(r"^(\([\w-]+\)=\s*\n)?# \S.*", re.MULTILINE)
 
 
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [entry["file"] for entry in part["chapters"]]
-    return files
-
-
 def test_every_toc_entry_exists():
-    for entry in _toc_files():
+    for entry in toc_files():
         matches = [p for p in ROOT.glob(entry + ".*") if p.suffix in (".md", ".ipynb")]
         assert len(matches) == 1, f"toc entry {entry} matches {matches}"
 
 
 def test_every_chapter_file_is_in_the_toc():
-    listed = set(_toc_files())
+    listed = set(toc_files())
     for path in sorted(CHAPTERS.glob("*")):
         if path.suffix in (".md", ".ipynb"):
             assert f"chapters/{path.stem}" in listed, f"{path.name} is not in _toc.yml"

@@ -6,7 +6,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import CHAPTERS, load_script
+from conftest import CHAPTERS, glossary_terms, load_script
 from conftest import notebooks as all_notebooks
 
 from scalelab import live
@@ -116,8 +116,7 @@ def test_chapter_links_terms_to_the_glossary(chapter):
 
 
 def test_every_glossary_term_is_used_by_a_chapter():
-    glossary = (CHAPTERS / "glossary.md").read_text().split("```{glossary}")[1]
-    terms = re.findall(r"^(\S[^\n]*)\n  ", glossary, re.M)
+    terms = glossary_terms()
     used = set()
     for path in CHAPTER_NOTEBOOKS:
         for m in re.finditer(r"\{term\}`([^`<]*?)(?:\s*<([^>]*)>)?`", _markdown(_load(path))):

@@ -19,7 +19,7 @@ import genanki
 import nbformat
 import pytest
 import yaml
-from conftest import CHAPTERS, ROOT, SITE, load_script
+from conftest import CHAPTERS, ROOT, SITE, glossary_terms, load_script
 from docutils import nodes
 from docutils.core import publish_doctree
 from sphinx import addnodes
@@ -301,18 +301,6 @@ def test_deck_names_keep_the_chapters_hyphens():
 
 def _deck(path: Path) -> str:
     return fc.Chapter.from_docname(f"chapters/{path.stem}", "").deck
-
-
-def glossary_terms() -> list[str]:
-    """The first term of each entry of ``chapters/glossary.md``, parsed from the source."""
-    body = (CHAPTERS / "glossary.md").read_text().split("```{glossary}\n")[1].split("\n```")[0]
-    terms, previous = [], ""
-    for line in body.split("\n"):
-        is_term = bool(line.strip()) and not line[0].isspace()
-        if is_term and not (previous.strip() and not previous[0].isspace()):
-            terms.append(line.strip())  # the first of an entry's terms; aliases follow it
-        previous = line
-    return terms
 
 
 def executed_questions() -> dict[Path, list[dict]]:

@@ -143,6 +143,13 @@ class _Visit:
             self.offsite.append(route.request.url)
             route.abort()
 
+    def typeset(self) -> int:
+        """Waits until MathJax has typeset the page; returns how many equations it drew."""
+        return self.page.evaluate(
+            "() => MathJax.startup.promise.then("
+            "() => document.querySelectorAll('main mjx-container').length)"
+        )
+
     def close(self) -> None:
         self.context.close()
 
@@ -253,10 +260,7 @@ def test_math_renders_with_no_network(browser, base_url, name):
     """Every request outside 127.0.0.1 is refused: the page's equations are still typeset
     (MathJax from the site), none is left as TeX source."""
     with _Visit(browser, f"{base_url}/chapters/{name}.html") as v:
-        typeset = v.page.evaluate(
-            "() => MathJax.startup.promise.then("
-            "() => document.querySelectorAll('main mjx-container').length)"
-        )
+        typeset = v.typeset()
         sources = v.page.locator("main span.math, main div.math").count()
         text = v.page.inner_text("main")
         assert v.offsite == []
@@ -271,7 +275,7 @@ def test_cheat_sheet_prints_on_two_pages_unclipped(browser, base_url, paper):
     from pypdf import PdfReader
 
     with _Visit(browser, f"{base_url}/chapters/cheat_sheet.html") as v:
-        v.page.evaluate("() => MathJax.startup.promise")
+        v.typeset()
         v.page.emulate_media(media="print")
         clipped = v.page.evaluate(
             """() => {

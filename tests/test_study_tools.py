@@ -15,8 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
-from conftest import ROOT, SITE
+from conftest import ROOT, SITE, load_script, toc_files
 
 PDF = SITE / "downloads" / "scalelab.pdf"
 SINGLE_PAGE = ROOT / "_build" / "singlehtml" / "book.html"
@@ -38,14 +37,6 @@ def _pdf():
     return reader, _normal(" ".join(page.extract_text() for page in reader.pages))
 
 
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [entry["file"] for entry in part["chapters"]]
-    return files
-
-
 def _title(file: str) -> str:
     path = next(p for p in ROOT.glob(file + ".*") if p.suffix in (".md", ".ipynb"))
     if path.suffix == ".ipynb":
@@ -59,7 +50,7 @@ def _title(file: str) -> str:
 @pytest.mark.built
 def test_pdf_has_every_chapter_title():
     _, text = _pdf()
-    titles = [_title(f) for f in _toc_files()]
+    titles = [_title(f) for f in toc_files()]
     assert len(titles) >= 20
     missing = [t for t in titles if t not in text]
     assert missing == [], f"chapter titles not in the PDF: {missing}"
@@ -98,7 +89,7 @@ def test_pdf_has_no_widgets_and_no_colab_cell():
 @pytest.mark.built
 def test_pdf_links_the_downloads_on_the_published_site():
     reader, _ = _pdf()
-    site = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    site = load_script(ROOT / "scripts" / "book_pdf.py").published_site()
     uris = [
         annotation.get_object()["/A"]["/URI"]
         for page in reader.pages
@@ -136,8 +127,6 @@ def test_cheat_sheet_names_every_formula_the_issue_lists():
 
 
 def test_book_pdf_refuses_a_missing_build(tmp_path: Path):
-    from conftest import load_script
-
     book_pdf = load_script(ROOT / "scripts" / "book_pdf.py")
     with pytest.raises(SystemExit, match="singlehtml"):
         book_pdf.print_book(tmp_path, tmp_path / "out.pdf")
