@@ -17,6 +17,8 @@ import nbformat
 import pytest
 from conftest import ROOT, SITE, load_script, toc_files
 
+import scalelab as sl
+
 PDF = SITE / "downloads" / "scalelab.pdf"
 SINGLE_PAGE = ROOT / "_build" / "singlehtml" / "book.html"
 
@@ -124,6 +126,37 @@ def test_cheat_sheet_names_every_formula_the_issue_lists():
         "Fan-out tail",
     ):
         assert f"| {name}" in text, f"{name} is not a row of the formulas table"
+
+
+def test_cheat_sheet_numbers_are_what_the_formulas_give():
+    """Every number the cheat sheet derives, recomputed (the package's formulas where it
+    has them), beside the text that quotes it."""
+    text = (ROOT / "chapters" / "cheat_sheet.md").read_text()
+    year = 365.25 * 24  # hours
+    quoted = [
+        (
+            "= 2, 3.3, 10, 20 at 50, 70, 90, 95%",
+            [1 / (1 - u) for u in (0.5, 0.7, 0.9, 0.95)],
+            [2, 3.3, 10, 20],
+        ),
+        ("M/M/16: $1.2\\,S$ at 85%", [sl.mmc(0.85 * 16, 1.0, 16).mean_response], [1.2]),
+        ("$1.4\\,S$ at 90%", [sl.mmc(0.9 * 16, 1.0, 16).mean_response], [1.4]),
+        ("R \\ln 100 \\approx 4.6\\,R$", [sl.mm1_response_quantile(0.5, 1.0, 0.99) / 2], [4.6]),
+        (
+            "99.9% = 8.8 h of downtime a year (44 min a month)",
+            [1e-3 * year, 1e-3 * year * 5],
+            [8.8, 44],
+        ),
+        ("99.99% = 53 min a year", [1e-4 * year * 60], [53]),
+        ("99.999% = 5.3 min a year", [1e-5 * year * 60], [5.3]),
+        ("1 million a day is ~12/s", [1e6 / 86_400], [12]),
+        ("1 GB a day, 365 GB a year", [1e6 * 1e3 / 1e9, 1e6 * 1e3 * 365 / 1e9], [1, 365]),
+        ("1.25 GB/s: 1.25 million 1 KB messages/s", [10e9 / 8 / 1e9, 10e9 / 8 / 1e9], [1.25, 1.25]),
+        ("going from\n90% to 95% busy doubles the mean latency", [(1 / 0.05) / (1 / 0.1)], [2]),
+    ]
+    for phrase, computed, shown in quoted:
+        assert phrase in text, f"the cheat sheet no longer says {phrase!r}"
+        assert computed == pytest.approx(shown, rel=0.05), phrase
 
 
 def test_book_pdf_refuses_a_missing_build(tmp_path: Path):
